@@ -46,7 +46,7 @@ public enum DType {
     public long byteSize(long elements) {
         if (blockSize == 1) return elements * blockBytes;
         if (elements % blockSize != 0) {
-            throw new IllegalArgumentException(this + " holds whole blocks of " + blockSize + " elements; " + elements + " is not a multiple");
+            throw new ShapeException(this + " holds whole blocks of " + blockSize + " elements; " + elements + " is not a multiple");
         }
         return elements / blockSize * blockBytes;
     }
