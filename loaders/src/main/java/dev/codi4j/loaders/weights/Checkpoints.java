@@ -19,9 +19,9 @@ public final class Checkpoints {
     public static TensorSource open(Path file) throws IOException {
         return switch (detect(file)) {
             case SAFETENSORS -> SafetensorsFile.open(file);
-            case INDEX -> ShardedCheckpoint.open(file, Checkpoints::open);
+            case INDEX -> ShardedCheckpoint.open(file, Checkpoints::open); // also pytorch_model.bin.index.json
             case GGUF -> dev.codi4j.loaders.gguf.GgufFile.open(file);
-            case PYTORCH_ZIP -> throw new FormatException(file, "PyTorch zip checkpoints are not supported yet");
+            case PYTORCH_ZIP -> dev.codi4j.loaders.pytorch.TorchCheckpoint.open(file);
             case PYTORCH_LEGACY -> throw new FormatException(file, "is a legacy (pre-1.6, non-zip) PyTorch file, an unsupported legacy format; "
                     + "re-save it with torch.save(obj, path) from PyTorch ≥ 1.6 or convert it to safetensors");
         };
