@@ -56,9 +56,18 @@ final class Fixtures {
         return r;
     }
 
+    /** shared/models: the codi4j.shared property (set by the root pom), else the nearest shared/ above here. */
     static Path sharedModels() {
-        String shared = System.getProperty("codi4j.shared", "../shared");
-        return Path.of(shared, "models");
+        String shared = System.getProperty("codi4j.shared");
+        if (shared != null && java.nio.file.Files.isDirectory(Path.of(shared, "models"))) {
+            return Path.of(shared, "models");
+        }
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (java.nio.file.Files.isDirectory(d.resolve("shared/models"))) {
+                return d.resolve("shared/models");
+            }
+        }
+        return Path.of(shared == null ? "../shared" : shared, "models");
     }
 
     // ------------------------------------------------------------ Llama-2
