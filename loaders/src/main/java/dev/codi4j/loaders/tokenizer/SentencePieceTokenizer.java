@@ -57,6 +57,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     private final PieceType[] types;
     private final Map<String, Integer> pieceIds;
     private final PieceTable mergeable;
+    private final PieceTable allPieces;
     private final int[] byteIds = new int[256];
     private final int[] byteValue;
     private final Map<String, Integer> specials;
@@ -81,6 +82,9 @@ public final class SentencePieceTokenizer implements Tokenizer {
             merge[i] = pieces[i] != null && (t == PieceType.NORMAL || t == PieceType.USER_DEFINED || t == PieceType.UNUSED);
         }
         mergeable = new PieceTable(pieces, merge);
+        boolean[] all = new boolean[v];
+        Arrays.fill(all, true);
+        allPieces = new PieceTable(pieces, all);
         Arrays.fill(byteIds, -1);
         byteValue = new int[v];
         Arrays.fill(byteValue, -1);
@@ -298,8 +302,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
             return emitSentencePiece(buf, split, to, u, w, out);
         }
         if (id < 0) {
-            Integer any = pieceIds.get(new String(buf, from, to - from));
-            id = any == null ? -1 : any;
+            id = allPieces.find(buf, from, to);
         }
         boolean unk = id < 0 || id == c.unkId();
         if (unk && c.byteFallback()) {
@@ -334,8 +337,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
         boolean lastUnk = false;
         while (i < to) {
             int len = Character.isHighSurrogate(buf[i]) && i + 1 < to ? 2 : 1;
-            Integer id = pieceIds.get(new String(buf, i, len));
-            if (id != null) {
+            int id = allPieces.find(buf, i, i + len);
+            if (id >= 0) {
                 w.add(id, i, i + len);
                 lastUnk = false;
             } else if (c.byteFallback()) {

@@ -68,23 +68,61 @@ class SentencePiecePropertyTest {
         String small = randomText(rnd, 10_000);
         String big = randomText(rnd, 100_000);
         String aaa = "a".repeat(100_000);  // one long run: a quadratic merge loop would take minutes
-        for (int warm = 0; warm < 3; warm++) {
+        // the fastest of several runs: robust to other processes on a shared machine
+        long tSmall = Long.MAX_VALUE;
+        long tBig = Long.MAX_VALUE;
+        long tA = Long.MAX_VALUE;
+        int[] ids = null;
+        int[] as = null;
+        for (int run = 0; run < 5; run++) {
+            long t0 = System.nanoTime();
             tok.encode(small);
+            long t1 = System.nanoTime();
+            ids = tok.encode(big);
+            long t2 = System.nanoTime();
+            as = tok.encode(aaa);
+            long t3 = System.nanoTime();
+            tSmall = Math.min(tSmall, t1 - t0);
+            tBig = Math.min(tBig, t2 - t1);
+            tA = Math.min(tA, t3 - t2);
         }
-        long t0 = System.nanoTime();
-        tok.encode(small);
-        long t1 = System.nanoTime();
-        int[] ids = tok.encode(big);
-        long t2 = System.nanoTime();
-        int[] as = tok.encode(aaa);
-        long t3 = System.nanoTime();
         assertEquals(big, tok.decode(ids));
         assertEquals(aaa, tok.decode(as));
-        double ratio = (double) (t2 - t1) / Math.max(1, t1 - t0);
+        double ratio = (double) tBig / Math.max(1, tSmall);
         System.out.printf("encode 10k chars %.1f ms, 100k chars %.1f ms (ratio %.1f), 100k x 'a' %.1f ms%n",
-                (t1 - t0) / 1e6, (t2 - t1) / 1e6, ratio, (t3 - t2) / 1e6);
+                tSmall / 1e6, tBig / 1e6, ratio, tA / 1e6);
         // 10x the input: ~11x for n log n, 100x for quadratic; the bound leaves room for a noisy shared machine
         assertTrue(ratio < 40, "100k/10k time ratio " + ratio);
-        assertTrue((t3 - t2) < 5_000_000_000L, "100k identical chars took " + (t3 - t2) / 1e6 + " ms");
+        assertTrue(tA < 5_000_000_000L, "100k identical chars took " + tA / 1e6 + " ms");
+    }
+
+    @Test
+    void fourThousandTokenPromptTakesMilliseconds() {
+        SentencePieceTokenizer tok = Fixtures.llama2Model();
+        SentencePieceTokenizer json = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 json");
+        String para = "[INST] <<SYS>>\nYou are a helpful assistant that describes images.\n<</SYS>>\n\n"
+                + "The llama (Lama glama) is a domesticated South American camelid, widely used as a meat and pack "
+                + "animal by Andean cultures since the pre-Columbian era. Llamas are social animals and live with "
+                + "others as a herd. Their wool is soft and contains only a small amount of lanolin. [/INST] ";
+        StringBuilder sb = new StringBuilder();
+        while (tok.encode(sb.toString()).length < 4096) {
+            sb.append(para);
+        }
+        String prompt = sb.toString();
+        for (SentencePieceTokenizer t : new SentencePieceTokenizer[] {tok, json}) {
+            long[] times = new long[25];
+            int n = 0;
+            for (int i = 0; i < times.length + 10; i++) {
+                long t0 = System.nanoTime();
+                n = t.encode(prompt, true).length;
+                if (i >= 10) {
+                    times[i - 10] = System.nanoTime() - t0;
+                }
+            }
+            java.util.Arrays.sort(times);
+            double ms = times[times.length / 2] / 1e6;
+            System.out.printf("%s: %d chars -> %d tokens, median encode %.2f ms%n", t, prompt.length(), n, ms);
+            assertTrue(ms < 200, "a 4k-token prompt should take milliseconds, took " + ms + " ms");
+        }
     }
 }
