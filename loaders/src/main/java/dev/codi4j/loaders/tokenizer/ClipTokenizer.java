@@ -161,7 +161,12 @@ public final class ClipTokenizer implements Tokenizer {
         String text;
         if (bytes.length > 2 && (bytes[0] & 0xFF) == 0x1F && (bytes[1] & 0xFF) == 0x8B) {
             try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-                text = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
+                byte[] plain = in.readNBytes((64 << 20) + 1);
+                if (plain.length > 64 << 20) {
+                    throw new TokenizerException(source + ": decompresses to more than 64 MiB; the real "
+                            + "bpe_simple_vocab_16e6.txt.gz holds 1.7 MB of text. Is this the right file?");
+                }
+                text = new String(plain, StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new TokenizerException(source + ": not a readable gzip file (" + e.getMessage() + "); download "
                         + "bpe_simple_vocab_16e6.txt.gz again", e);
@@ -266,6 +271,12 @@ public final class ClipTokenizer implements Tokenizer {
 
     // ---------------------------------------------------------------- encode
 
+    /**
+     * CLIP tokens of {@code text}; {@code addBos}/{@code addEos} add sot/eot. {@code parseSpecial} is not
+     * consulted: as upstream, the strings {@code <|startoftext|>}/{@code <|endoftext|>} always become their ids
+     * (after cleaning, so in any letter case, for {@link Flavor#OPEN_CLIP}; exactly as written, plus the pad
+     * token, for {@link Flavor#HUGGING_FACE}).
+     */
     @Override
     public int[] encode(String text, EncodeOptions options) {
         if (text == null) {

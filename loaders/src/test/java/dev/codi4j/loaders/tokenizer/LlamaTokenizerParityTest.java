@@ -18,6 +18,18 @@ import org.junit.jupiter.api.Test;
 class LlamaTokenizerParityTest {
 
     private static final JsonObject EXPECTED = Fixtures.json("llama2/expected.json");
+    private static final JsonObject RANDOM = Fixtures.json("llama2/expected_random.json.gz");
+
+    /** The chosen strings, then 400 random mixed-script ones. */
+    private static List<JsonObject> cases() {
+        List<JsonObject> all = new ArrayList<>();
+        for (JsonObject o : new JsonObject[] {EXPECTED, RANDOM}) {
+            for (JsonElement e : o.getAsJsonArray("cases")) {
+                all.add(e.getAsJsonObject());
+            }
+        }
+        return all;
+    }
 
     private static String show(String s) {
         return s.length() > 60 ? s.substring(0, 60).replace("\n", "\\n") + "...(" + s.length() + " chars)" : s.replace("\n", "\\n");
@@ -32,15 +44,14 @@ class LlamaTokenizerParityTest {
         assertEquals(0, tok.unkId());
         assertEquals(-1, tok.padId());
         int n = 0;
-        for (JsonElement e : EXPECTED.getAsJsonArray("cases")) {
-            JsonObject c = e.getAsJsonObject();
+        for (JsonObject c : cases()) {
             String text = c.get("text").getAsString();
             int[] expected = Fixtures.ints(c.get("sp"));
             assertArrayEquals(expected, tok.encode(text), () -> "encode of " + show(text));
             assertEquals(c.get("sp_decode").getAsString(), tok.decode(expected), () -> "decode of " + show(text));
             n++;
         }
-        assertTrue(n >= 50, "all cases ran");
+        assertEquals(450, n, "all cases ran");
     }
 
     @Test
@@ -77,8 +88,7 @@ class LlamaTokenizerParityTest {
         }
         SentencePieceTokenizer tok = SentencePieceTokenizer.fromGguf(GgufTokenizerData.llama(tokens, scores, types, 1, 2, 0, "test.gguf"));
         assertTrue(tok.addsBosByDefault());
-        for (JsonElement e : EXPECTED.getAsJsonArray("cases")) {
-            JsonObject c = e.getAsJsonObject();
+        for (JsonObject c : cases()) {
             String text = c.get("text").getAsString();
             int[] expected = Fixtures.ints(c.get("sp"));
             assertArrayEquals(expected, tok.encode(text), () -> "encode of " + show(text));
@@ -101,8 +111,7 @@ class LlamaTokenizerParityTest {
         assertTrue(legacy.addsBosByDefault(), "TemplateProcessing puts <s> first");
         assertEquals(1, legacy.bosId());
         assertEquals(2, legacy.eosId());
-        for (JsonElement e : EXPECTED.getAsJsonArray("cases")) {
-            JsonObject c = e.getAsJsonObject();
+        for (JsonObject c : cases()) {
             String text = c.get("text").getAsString();
             // tokenizers always splits added special tokens out of the text: our parseSpecial
             EncodeOptions hf = EncodeOptions.PLAIN.withParseSpecial(true);
