@@ -95,12 +95,22 @@ public final class Wav {
                     case 8 -> ((f[q] & 0xFF) - 128) / 128f;
                     case 16 -> b.getShort(q) / 32768f;
                     case 24 -> ((f[q] & 0xFF) | ((f[q + 1] & 0xFF) << 8) | (f[q + 2] << 16)) / 8388608f;
-                    default -> (float) b.getInt(q) / 2147483648f;   // int to float first, as sox/torchaudio do
+                    default -> int32ToFloat(b.getInt(q));
                 };
                 out[c][i] = v;
             }
         }
         return Audio.wrap(rate, out);
+    }
+
+    /**
+     * torchaudio's sox_io backend converts 32-bit samples with libsox's
+     * {@code SOX_SAMPLE_TO_FLOAT_32BIT}: round to a multiple of 128 (float has 24 mantissa bits),
+     * saturating at the top, then scale by 2^-31. We do the same so tensors match bit for bit.
+     */
+    static float int32ToFloat(int x) {
+        if (x > Integer.MAX_VALUE - 64) return 1f;
+        return (float) (((x + 64L) & ~127L) / 2147483648.0);
     }
 
     /** Writes 16-bit PCM. */
