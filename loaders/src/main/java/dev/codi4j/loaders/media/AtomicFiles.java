@@ -52,4 +52,40 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /** Body of an atomic write that needs a real file (e.g. a muxer that seeks back to patch headers). */
+    @FunctionalInterface
+    public interface FileWriter {
+        void write(Path temporaryFile) throws IOException;
+    }
+
+    /**
+     * Like {@link #write(Path, Writer)} for writers that need a seekable file: {@code writer} fills a
+     * temporary sibling of {@code target}, which is then moved over {@code target}.
+     */
+    public static void writeFile(Path target, FileWriter writer) {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = null;
+        try {
+            if (dir != null) Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+            writer.write(tmp);
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (MediaException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new MediaException(target.toString(), "could not write file (" + e + ")",
+                    "check free space and permissions of " + dir + "; any earlier file at this path was left as it was", e);
+        } finally {
+            if (tmp != null) {
+                try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
+            }
+        }
+    }
 }
