@@ -1,5 +1,8 @@
 package dev.codi4j.kernels.cpu;
 
+import dev.codi4j.kernels.cpu.matmul.Conv;
+import dev.codi4j.kernels.cpu.matmul.Linear;
+import dev.codi4j.kernels.cpu.matmul.MatMul;
 import dev.codi4j.tensor.Backend;
 import dev.codi4j.tensor.BinaryOp;
 import dev.codi4j.tensor.DType;
@@ -33,15 +36,17 @@ public final class CpuBackend implements Backend {
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { ref.binary(op, a, b, out); }
     @Override public void affine(Tensor x, float alpha, float beta, Tensor out) { ref.affine(x, alpha, beta, out); }
     @Override public void gated(UnaryOp act, Tensor gate, Tensor up, Tensor out) { ref.gated(act, gate, up, out); }
-    @Override public void matmul(Tensor a, Tensor b, Tensor out) { ref.matmul(a, b, out); }
-    @Override public void linear(Tensor x, Tensor w, Tensor bias, Tensor out) { ref.linear(x, w, bias, out); }
+    @Override public void matmul(Tensor a, Tensor b, Tensor out) { if (!MatMul.run(a, b, out, pool)) ref.matmul(a, b, out); }
+    @Override public void linear(Tensor x, Tensor w, Tensor bias, Tensor out) { if (!Linear.run(x, w, bias, out, pool)) ref.linear(x, w, bias, out); }
     @Override public void softmax(Tensor x, Tensor out) { ref.softmax(x, out); }
     @Override public void layerNorm(Tensor x, Tensor w, Tensor b, float eps, Tensor out) { ref.layerNorm(x, w, b, eps, out); }
     @Override public void rmsNorm(Tensor x, Tensor w, float eps, Tensor out) { ref.rmsNorm(x, w, eps, out); }
     @Override public void groupNorm(Tensor x, int groups, Tensor w, Tensor b, float eps, Tensor out) { ref.groupNorm(x, groups, w, b, eps, out); }
     @Override public void rope(Tensor x, Tensor positions, int rotaryDim, double theta, boolean interleaved, Tensor out) { ref.rope(x, positions, rotaryDim, theta, interleaved, out); }
     @Override public void embedding(Tensor table, Tensor ids, Tensor out) { ref.embedding(table, ids, out); }
-    @Override public void conv(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups, Tensor out) { ref.conv(x, w, bias, stride, padding, dilation, groups, out); }
+    @Override public void conv(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups, Tensor out) {
+        if (!Conv.run(x, w, bias, stride, padding, dilation, groups, out, pool)) ref.conv(x, w, bias, stride, padding, dilation, groups, out);
+    }
     @Override public void upsampleNearest(Tensor x, Tensor out) { ref.upsampleNearest(x, out); }
     @Override public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, float scale, Tensor out) { ref.attention(q, k, v, mask, causal, scale, out); }
     @Override public void reduce(ReduceOp op, Tensor x, int dim, Tensor out) { ref.reduce(op, x, dim, out); }
