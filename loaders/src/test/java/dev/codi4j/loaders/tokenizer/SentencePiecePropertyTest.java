@@ -39,7 +39,7 @@ class SentencePiecePropertyTest {
     @Test
     void randomUnicodeRoundTrips() {
         SentencePieceTokenizer tok = Fixtures.llama2Model();
-        SentencePieceTokenizer json = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 json");
+        SentencePieceTokenizer json = Fixtures.llama2Json();
         Random rnd = new Random(7);
         for (int i = 0; i < 500; i++) {
             String s = randomText(rnd, rnd.nextInt(60));
@@ -99,16 +99,12 @@ class SentencePiecePropertyTest {
     @Test
     void fourThousandTokenPromptTakesMilliseconds() {
         SentencePieceTokenizer tok = Fixtures.llama2Model();
-        SentencePieceTokenizer json = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 json");
+        SentencePieceTokenizer json = Fixtures.llama2Json();
         String para = "[INST] <<SYS>>\nYou are a helpful assistant that describes images.\n<</SYS>>\n\n"
                 + "The llama (Lama glama) is a domesticated South American camelid, widely used as a meat and pack "
                 + "animal by Andean cultures since the pre-Columbian era. Llamas are social animals and live with "
                 + "others as a herd. Their wool is soft and contains only a small amount of lanolin. [/INST] ";
-        StringBuilder sb = new StringBuilder();
-        while (tok.encode(sb.toString()).length < 4096) {
-            sb.append(para);
-        }
-        String prompt = sb.toString();
+        String prompt = para.repeat(4096 / tok.encode(para).length + 1);
         for (SentencePieceTokenizer t : new SentencePieceTokenizer[] {tok, json}) {
             long[] times = new long[25];
             int n = 0;
@@ -123,6 +119,23 @@ class SentencePiecePropertyTest {
             double ms = times[times.length / 2] / 1e6;
             System.out.printf("%s: %d chars -> %d tokens, median encode %.2f ms%n", t, prompt.length(), n, ms);
             assertTrue(ms < 200, "a 4k-token prompt should take milliseconds, took " + ms + " ms");
+        }
+    }
+
+    @Test
+    void sharedAcrossThreads() throws Exception {
+        SentencePieceTokenizer tok = Fixtures.llama2Model();
+        Random rnd = new Random(17);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            texts.add(randomText(rnd, 200));
+        }
+        java.util.List<int[]> sequential = texts.stream().map(tok::encode).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var futures = texts.stream().map(t -> pool.submit(() -> tok.encode(t))).toList();
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(sequential.get(i), futures.get(i).get());
+            }
         }
     }
 }
