@@ -70,6 +70,15 @@ public record LlamaConfig(
     /** Query heads sharing one key/value head. */
     public int groupSize() { return numAttentionHeads / numKeyValueHeads; }
 
+    /** Same as {@link #groupSize()}. */
+    public int groups() { return groupSize(); }
+
+    /** Reads a Hugging Face {@code config.json} (same as {@link #fromJson}). */
+    public static LlamaConfig load(Path configJson) throws IOException { return fromJson(configJson); }
+
+    /** From an already parsed {@link ConfigJson}. */
+    public static LlamaConfig from(ConfigJson c) throws FormatException { return parse(c.json().toString(), c.source()); }
+
     /** Parameters, counting a tied classifier once. */
     public long parameterCount() {
         long d = hiddenSize, attn = d * numAttentionHeads * headDim * 2L + d * numKeyValueHeads * headDim * 2L;
@@ -141,7 +150,7 @@ public record LlamaConfig(
         else eos.add(2);
         try {
             return new LlamaConfig(
-                    integer(o, "vocab_size", 32000, source), hidden, integer(o, "intermediate_size", null, source),
+                    integer(o, "vocab_size", null, source), hidden, integer(o, "intermediate_size", null, source),
                     integer(o, "num_hidden_layers", null, source), heads, kv, headDim,
                     integer(o, "max_position_embeddings", 2048, source),
                     number(o, "rms_norm_eps", 1e-6, source), number(o, "rope_theta", 10000.0, source),
