@@ -45,7 +45,7 @@ public final class ChatCommand implements CliCommand, Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Tokenizer tok = llm.tokenizer();
-        try (Backend b = llm.backend(); Llama m = llm.load(b); LlamaState st = m.newState(Math.min(llm.ctx, m.config().maxPositionEmbeddings()))) {
+        try (Backend b = llm.backend(); Llama m = llm.load(b); LlamaState st = llm.state(m)) {
             GenerationConfig cfg = llm.generation(m, tok);
             ChatSession chat = new ChatSession(m, st, text -> tok.encode(text, EncodeOptions.PLAIN),
                     () -> LlmOptions.text(tok, DecodeOptions.DEFAULT), tok.bosId(), tok.eosId(), system);

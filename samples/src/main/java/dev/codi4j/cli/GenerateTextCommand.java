@@ -39,7 +39,7 @@ public final class GenerateTextCommand implements CliCommand, Callable<Integer> 
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Tokenizer tok = llm.tokenizer();
-        try (Backend b = llm.backend(); Llama m = llm.load(b); LlamaState st = m.newState(Math.min(llm.ctx, m.config().maxPositionEmbeddings()))) {
+        try (Backend b = llm.backend(); Llama m = llm.load(b); LlamaState st = llm.state(m)) {
             int[] ids;
             if (chat) {
                 int[] turn = tok.encode(ChatTemplate.userTurn(system, prompt), EncodeOptions.PLAIN);

@@ -8,6 +8,7 @@ import dev.codi4j.models.llama.GenerationConfig;
 import dev.codi4j.models.llama.Generator;
 import dev.codi4j.models.llama.Llama;
 import dev.codi4j.models.llama.LlamaLoader;
+import dev.codi4j.models.llama.LlamaState;
 import dev.codi4j.models.llama.Lora;
 import dev.codi4j.tensor.Backend;
 import dev.codi4j.tensor.Backends;
@@ -50,6 +51,9 @@ final class LlmOptions {
     @Option(names = "--ctx", defaultValue = "2048", description = "Context length (KV cache size) in tokens, at most the model's (default: ${DEFAULT-VALUE})")
     int ctx;
 
+    @Option(names = "--kv-dtype", defaultValue = "f16", description = "KV cache dtype: f16 (half the memory, as llama.cpp) or f32 (exact) (default: ${DEFAULT-VALUE})")
+    String kvDtype;
+
     @Option(names = {"-n", "--max-tokens"}, defaultValue = "512", description = "Most tokens generated per answer (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
@@ -67,6 +71,8 @@ final class LlmOptions {
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains this (repeatable)")
     List<String> stop = new ArrayList<>();
+
+    LlamaState state(Llama m) { return m.newState(Math.min(ctx, m.config().maxPositionEmbeddings()), 512, DType.parse(kvDtype)); }
 
     Backend backend() { return Backends.create(device, new BackendProvider.Options(threads, 0)); }
 
