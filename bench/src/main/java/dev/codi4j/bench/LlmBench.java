@@ -233,7 +233,8 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
             }
             long hwm = procStatusKb("VmHWM") * 1024;
             long target = fileBytes > 0 ? fileBytes + st.cacheBytes() + (1L << 30) : m.weights().totalBytes() + st.cacheBytes() + (1L << 30);
-            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB; target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0,
+            Runtime rt = Runtime.getRuntime();
+            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB (Java heap now %.2f GiB committed of %.2f GiB max); target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0, rt.totalMemory() / 1073741824.0, rt.maxMemory() / 1073741824.0,
                     fileBytes > 0 ? String.format(Locale.ROOT, "file %.2f GiB", fileBytes / 1073741824.0) : String.format(Locale.ROOT, "weights %.2f GiB", m.weights().totalBytes() / 1073741824.0),
                     st.cacheBytes() / 1073741824.0, target / 1073741824.0, hwm < target ? "met" : "NOT met");
             if (!hwmReset) out.println("  (VmHWM could not be reset after the 1 GiB bandwidth probe; it is included)");
@@ -272,7 +273,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         for (int ctx : contexts) {
             Double theirsAt = theirs.get("tg@" + ctx);
             String label = "tg@" + ctx;
-            if (theirsAt == null && ctx <= llamaGen) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
+            if (theirsAt == null) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
             if (theirsAt != null && ours.containsKey("tg@" + ctx))
                 out.printf(Locale.ROOT, "ratio decode @%d vs llama.cpp %s (codi4j/llama.cpp): %.2f%n", ctx, label, ours.get("tg@" + ctx) / theirsAt);
         }
