@@ -101,6 +101,10 @@ class LlamaGgufAndLoraTest {
                 assertTrue(diff < 1e-4, "LoRA " + mode + " logits max-abs diff " + diff);
             }
         }
+        // PEFT's pickle format (adapter_model.bin, keys with ".default") gives the same result
+        try (Llama m = LlamaLoader.load(Fixture.dir(), LlamaLoader.Options.defaults().withLora(Fixture.dir().resolve("adapter_bin"), Lora.Mode.AUTO), backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
         // decode through the cache with the adapter on the fly equals the full pass
         try (Llama m = LlamaLoader.load(Fixture.dir(), LlamaLoader.Options.defaults().withLora(adapter, Lora.Mode.ON_THE_FLY), backend);
              LlamaState st = m.newState(16)) {
