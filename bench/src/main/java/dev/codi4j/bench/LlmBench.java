@@ -96,17 +96,23 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     @Option(names = "--bandwidth-bytes", defaultValue = "1073741824", hidden = true, description = "buffer of the bandwidth probe")
     long bandwidthBytes;
 
+    @Option(names = "--profile", description = "also print the share of time per backend op (prefill and decode)")
+    boolean profile;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    private final OpProfile ops = new OpProfile();
 
     public static void main(String[] args) { System.exit(new CommandLine(new LlmBench()).execute(args)); }
 
     @Override public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         String llamaBench = llamaBenchPath == null || llamaBenchPath.isBlank() ? null : llamaBenchPath;
-        try (Backend backend = Backends.create(device, new BackendProvider.Options(threads, 0))) {
-            int t = backend.threads();
+        try (Backend real = Backends.create(device, new BackendProvider.Options(threads, 0))) {
+            Backend backend = profile ? ops.wrap(real) : real;
+            int t = real.threads();
             double bandwidth;
-            if (backend instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
+            if (real instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
             else try (Parallel pool = new Parallel(t)) { bandwidth = Rooflines.memoryReadBandwidth(pool, bandwidthBytes, 5); }
             out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (Rooflines probe, %d threads, %d MiB, best of 5)%n",
                     Runtime.getRuntime().availableProcessors(), backend.name(), t, bandwidth / 1e9, t, bandwidthBytes >> 20);
@@ -198,6 +204,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512), DType.parse(kvDtype))) {
             out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (%s)%n", maxCtx, st.cacheBytes() / 1073741824.0, st.cacheDType());
             double best = 0;
+            ops.reset();
             for (int r = 0; r < reps; r++) {
                 st.reset();
                 long t0 = System.nanoTime();
@@ -209,9 +216,11 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
             }
             ours.put("pp" + prompt, best);
             out.printf(Locale.ROOT, "prefill %d tokens: %.2f tok/s (best of %d)%n", prompt, best, reps);
+            if (profile) out.println("  time per op in prefill: " + ops.report());
             for (int ctx : contexts) {
                 if (ctx + gen + 1 > maxCtx) { out.printf("decode @%d: skipped (above the model's context)%n", ctx); continue; }
                 double bestD = 0;
+                ops.reset();
                 for (int r = 0; r < reps; r++) {
                     st.fillRandomForBenchmark(ctx, seed + r);
                     int tok = ids[0];
@@ -226,6 +235,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                 long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * st.cacheDType().blockBytes() * (ctx + gen / 2);
                 double frac = bytesPerToken * bestD / bandwidth;
                 ours.put("tg@" + ctx, bestD);
+                if (profile) out.printf("  time per op in decode @%d: %s%n", ctx, ops.report());
                 out.printf(Locale.ROOT, "decode @%d: %.3f tok/s (best of %d); roofline: weights %.2f GiB/token × tok/s = %.1f GB/s = %.1f %% of %.1f GB/s"
                         + " (with the KV cache read, %.2f GiB/token: %.1f %%)%n",
                         ctx, bestD, reps, bytesPerToken / 1073741824.0, bytesPerToken * bestD / 1e9, 100 * frac, bandwidth / 1e9,

@@ -35,13 +35,15 @@ class LlmBenchTest {
     }
 
     @Test void tinyInMemoryRunPrintsEveryFigure() {
-        String out = run("--size", "tiny", "--dtype", "q8_0", "--prompt", "16", "--gen", "4", "--ctx", "8,32", "--reps", "1", "--bandwidth-bytes", "16777216", "--llama-bench", "");
+        String out = run("--size", "tiny", "--dtype", "q8_0", "--prompt", "16", "--gen", "4", "--ctx", "8,32", "--reps", "1", "--bandwidth-bytes", "16777216", "--llama-bench", "", "--profile");
         assertTrue(number(out, "memory read bandwidth ([0-9.]+) GB/s") > 0);
         assertTrue(number(out, "prefill 16 tokens: ([0-9.]+) tok/s") > 0);
         assertTrue(number(out, "decode @8: ([0-9.]+) tok/s") > 0);
         assertTrue(number(out, "decode @32: ([0-9.]+) tok/s") > 0);
         assertTrue(out.contains("roofline: weights"), out);
         assertTrue(number(out, "peak RSS \\(VmHWM\\): ([0-9.]+) GiB") > 0);
+        assertTrue(number(out, "time per op in decode @8: .*linear ([0-9.]+) %") > 0, out);
+        assertTrue(out.contains("time per op in prefill: "), out);
     }
 
     @Test void ggufRunComparesWithLlamaBenchOnTheSameFile(@TempDir Path tmp) throws IOException {
