@@ -209,8 +209,12 @@ public record CoDi2Config(Path source, Component llm, DType llmDType, Path token
         } catch (IllegalArgumentException e) {
             throw new ConfigException(src + ": field \"lora_mode\": " + e.getMessage());
         }
-        return new CoDi2Config(source, llm, dtype, r.path("tokenizer"), r.path("lora"), r.path("codi2_weights"), alpha, loraMode, ib, dec,
-                r.component("audio_decoder", "audio"), r.component("video_decoder", "video"), ctx, t, markers, stops, g, is);
+        try {
+            return new CoDi2Config(source, llm, dtype, r.path("tokenizer"), r.path("lora"), r.path("codi2_weights"), alpha, loraMode, ib, dec,
+                    r.component("audio_decoder", "audio"), r.component("video_decoder", "video"), ctx, t, markers, stops, g, is);
+        } catch (ConfigException e) {
+            throw new ConfigException(src + ": " + e.getMessage(), e);
+        }
     }
 
     private static Marker marker(JsonElement e, String where) {

@@ -129,6 +129,9 @@ final class Components implements AutoCloseable {
         if (c.resolved() != null && !Files.exists(c.resolved()))
             throw new ConfigException(where(cfg) + "\"llm\": not found: " + c.resolved() + " (written as \"" + c.location() + "\"); give a Hugging Face Llama-2 folder, "
                     + "a .gguf file, or a hub id such as meta-llama/Llama-2-7b-chat-hf downloaded with 'codi4j download'");
+        if (c.resolved() == null && HfCache.fromEnvironment().snapshot(c.location(), "main").isEmpty())
+            throw new ConfigException(where(cfg) + "\"llm\": " + c.location() + " is neither a local path nor in the Hugging Face cache ("
+                    + HfCache.fromEnvironment().root() + "); download it with: codi4j download " + c.location());
         try {
             return LlamaLoader.resolve(c.resolved() != null ? c.resolved().toString() : c.location());
         } catch (NoSuchFileException e) {
