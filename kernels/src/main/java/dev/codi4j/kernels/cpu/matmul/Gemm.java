@@ -29,8 +29,11 @@ public final class Gemm {
 
     /** Rows of the register block. */
     public static final int MR = 6;
-    /** Columns of the register block: 4 vectors with 32 vector registers (AVX-512), else 2. */
-    public static final int NR = (L >= 16 ? 4 : 2) * L;
+    /**
+     * Columns of the register block: 4 vectors where there are 32 vector registers (AVX-512, NEON),
+     * 2 with AVX2's 16; always a multiple of 16 (the panel transposes move 16 columns at a time).
+     */
+    public static final int NR = (L == 8 ? 2 : 4) * L;
     /** Depth of a packed block (a multiple of 32, so quantised blocks never straddle two). */
     static final int KC = Integer.getInteger("codi4j.gemm.kc", 256);
     /** Columns of a packed B block. */
