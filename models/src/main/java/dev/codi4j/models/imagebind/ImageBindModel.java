@@ -77,6 +77,7 @@ public final class ImageBindModel {
      * @return (B, out_embed_dim): normalised × logit scale, averaged over clips for rank ≥ 5 inputs
      */
     public Tensor encode(Backend b, Modality m, Tensor x) {
+        if (m != Modality.TEXT) x = b.toDevice(x);
         if (m == Modality.TEXT) return textTower().embed(b, x);
         PatchTower t = tower(m);
         if (x.rank() < 5) return t.embed(b, x);
@@ -97,7 +98,7 @@ public final class ImageBindModel {
      */
     public Tensor tokens(Backend b, Modality m, Tensor x) {
         if (m == Modality.TEXT) return textTower().tokens(b, x);
-        return tower(m).tokens(b, x);
+        return tower(m).tokens(b, b.toDevice(x));
     }
 
     /** The trunk configuration of a modality (for FLOP counts and reports). */
