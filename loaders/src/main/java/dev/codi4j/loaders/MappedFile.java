@@ -35,6 +35,12 @@ public final class MappedFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Treats bytes already in memory as a file called {@code name} (tests, fuzzing, archives inside
+     * archives). Closing it does not free {@code segment}.
+     */
+    public static MappedFile wrap(Path name, MemorySegment segment) { return new MappedFile(name, null, segment); }
+
     public Path path() { return path; }
 
     public long size() { return segment.byteSize(); }
@@ -49,7 +55,7 @@ public final class MappedFile implements AutoCloseable {
         return segment.asSlice(offset, length);
     }
 
-    @Override public void close() { if (arena.scope().isAlive()) arena.close(); }
+    @Override public void close() { if (arena != null && arena.scope().isAlive()) arena.close(); }
 
     @Override public String toString() { return path.toString(); }
 }

@@ -22,7 +22,9 @@ public final class Main implements Runnable {
         List<CliCommand> cmds = new ArrayList<>();
         ServiceLoader.load(CliCommand.class).forEach(cmds::add);
         cmds.sort(Comparator.comparingInt(CliCommand::order).thenComparing(c -> c.getClass().getSimpleName()));
-        for (CliCommand c : cmds) cl.addSubcommand(c);
+        // a CommandLine built here (not by addSubcommand) applies the command's model transformer, which lets a
+        // command such as `bench` discover its own subcommands
+        for (CliCommand c : cmds) cl.addSubcommand(new CommandLine(c));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             // typed, explained errors print as one message; anything else keeps its stack trace for bug reports
             if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof IllegalStateException) {

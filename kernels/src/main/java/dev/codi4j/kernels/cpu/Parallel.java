@@ -1,56 +1,141 @@
 package dev.codi4j.kernels.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A fixed pool of worker threads for the CPU kernels (the caller waits while they run). Work is
- * split statically into one contiguous range per thread (good for cache reuse in GEMM/GEMV) or into
- * more chunks for uneven work.
+ * A fixed pool of worker threads for the CPU kernels; the calling thread works too and waits for
+ * the rest. Work is a range {@code [0, n)} cut into chunks that threads take in order from a shared
+ * counter, so a thread slowed by a neighbour process simply takes fewer chunks.
+ *
+ * <p>Why not a {@code ForkJoinPool}: LLM decode issues about 200 small GEMVs per token, each a few
+ * hundred microseconds, and waking parked FJP workers costs tens of microseconds per call. Here a
+ * worker that finished a job spins (with {@link Thread#onSpinWait}) for {@link #SPIN_NANOS} before
+ * parking, so back-to-back ops start in well under a microsecond; an idle pool still sleeps and
+ * costs nothing. The spin time is a system property ({@code codi4j.spinMicros}, default 100) so a
+ * crowded machine can turn it down.
+ *
+ * <p>Calls from a worker (nested parallelism) and concurrent calls from a second thread while a
+ * job runs are executed inline on the calling thread, so nothing can deadlock.
  */
 public final class Parallel implements AutoCloseable {
+    static final long SPIN_NANOS = Long.getLong("codi4j.spinMicros", 100) * 1000;
+
+    /** A body run over a half-open range {@code [start, end)} by worker {@code worker} (0 = the caller, 1.. = pool threads). */
+    @FunctionalInterface
+    public interface RangeBody { void run(int worker, int start, int end); }
+
     private final int threads;
-    private final ForkJoinPool pool;
+    private final Worker[] workers;
+    private final ReentrantLock submit = new ReentrantLock();
+
+    private volatile Job current;
+    private volatile boolean closed;
+
+    /** One call of {@link #forRange}: immutable apart from its counters, so a late worker can never mix two jobs. */
+    private static final class Job {
+        final RangeBody body;
+        final int n, chunks;
+        final Thread caller = Thread.currentThread();
+        final AtomicInteger next = new AtomicInteger(), pending;
+        volatile Throwable failure;
+        volatile boolean callerParked;
+
+        Job(RangeBody body, int n, int chunks) { this.body = body; this.n = n; this.chunks = chunks; this.pending = new AtomicInteger(chunks); }
+
+        void work(int worker) {
+            for (int i; (i = next.getAndIncrement()) < chunks; ) {
+                try {
+                    if (failure == null) body.run(worker, (int) ((long) n * i / chunks), (int) ((long) n * (i + 1) / chunks));
+                } catch (Throwable t) {
+                    if (failure == null) failure = t;
+                } finally {
+                    if (pending.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
 
     public Parallel(int threads) {
         this.threads = threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        this.pool = this.threads == 1 ? null : new ForkJoinPool(this.threads, p -> {
-            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("codi4j-cpu-" + t.getPoolIndex());
-            t.setDaemon(true);
-            return t;
-        }, null, false);
+        this.workers = new Worker[this.threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].start();
+        }
     }
 
     public int threads() { return threads; }
 
-    /** A body run over a half-open range {@code [start, end)} by worker {@code worker}. */
-    @FunctionalInterface
-    public interface RangeBody { void run(int worker, int start, int end); }
-
     /**
      * Runs {@code body} over {@code [0, n)} split into {@code chunks} near-equal contiguous ranges
-     * (at least {@code minChunk} items each), in parallel, and waits. Exceptions propagate.
+     * (at least {@code minChunk} items each), in parallel, and waits. The first exception thrown by
+     * any chunk is rethrown here (after all chunks have finished).
      */
     public void forRange(int n, int chunks, int minChunk, RangeBody body) {
         if (n <= 0) return;
         int c = Math.max(1, Math.min(chunks, (n + Math.max(1, minChunk) - 1) / Math.max(1, minChunk)));
-        if (c == 1 || pool == null) { body.run(0, 0, n); return; }
-        if (ForkJoinTask.inForkJoinPool() && ForkJoinTask.getPool() == pool) { body.run(0, 0, n); return; } // nested: run inline
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[c];
-        for (int i = 0; i < c; i++) {
-            final int w = i;
-            final int s = (int) ((long) n * i / c), e = (int) ((long) n * (i + 1) / c);
-            tasks[i] = new RecursiveAction() { @Override protected void compute() { body.run(w, s, e); } };
+        if (c == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || !submit.tryLock()) {
+            body.run(0, 0, n);
+            return;
         }
-        pool.invoke(new RecursiveAction() {
-            @Override protected void compute() { invokeAll(tasks); }
-        });
+        try {
+            Job job = new Job(body, n, c);
+            current = job; // volatile write publishes the job
+            for (Worker w : workers) if (w.sleeping) LockSupport.unpark(w);
+            job.work(0);
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (job.pending.get() > 0) {
+                if (System.nanoTime() < spinUntil) { Thread.onSpinWait(); continue; }
+                job.callerParked = true; // a long chunk is still running on a worker: sleep until it ends
+                if (job.pending.get() > 0) LockSupport.park(this);
+            }
+            current = null;
+            Throwable f = job.failure;
+            if (f != null) {
+                if (f instanceof RuntimeException re) throw re;
+                if (f instanceof Error e) throw e;
+                throw new RuntimeException(f);
+            }
+        } finally {
+            submit.unlock();
+        }
     }
 
     /** One range per thread. */
     public void forRange(int n, RangeBody body) { forRange(n, threads, 1, body); }
 
-    @Override public void close() { if (pool != null) pool.shutdownNow(); }
+    @Override public void close() {
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w);
+    }
+
+    private final class Worker extends Thread {
+        private final int index;
+        volatile boolean sleeping;
+
+        Worker(int index) {
+            super("codi4j-cpu-" + index);
+            this.index = index;
+            setDaemon(true);
+        }
+
+        @Override public void run() {
+            Job seen = null;
+            while (!closed) {
+                long spinUntil = System.nanoTime() + SPIN_NANOS;
+                Job job;
+                while (((job = current) == null || job == seen) && !closed) {
+                    if (System.nanoTime() < spinUntil) { Thread.onSpinWait(); continue; }
+                    sleeping = true;
+                    if (((job = current) == null || job == seen) && !closed) LockSupport.park(this); // re-check after announcing, so no wake-up is lost
+                    sleeping = false;
+                }
+                if (closed) return;
+                seen = job;
+                job.work(index);
+            }
+        }
+    }
 }

@@ -1,77 +1,90 @@
 package dev.codi4j.loaders.config;
 
+import dev.codi4j.loaders.FormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * A diffusers {@code scheduler_config.json}: the union of the fields of the schedulers codi4j
- * implements, named as upstream. Defaults depend on the scheduler class exactly as in diffusers
- * ({@code timestep_spacing} is "leading" for DDIM/DDPM/PNDM but "linspace" for Euler and
- * DPM-Solver; {@code set_alpha_to_one} is true for DDIM but false for PNDM, ...), so
- * {@link #parse(JsonFields, String)} can re-read a config for another scheduler class the way
- * diffusers' {@code from_config} does.
- *
- * @param className one of {@link #SUPPORTED}
- * @param trainedBetas explicit betas, or null
+ * A diffusers scheduler config ({@code scheduler/scheduler_config.json}) for the DDIM, DDPM, PNDM,
+ * Euler and DPM-Solver families: the union of their fields, named as upstream. Defaults depend on
+ * {@code _class_name} exactly where diffusers' do (timestep_spacing "leading" for DDIM/DDPM/PNDM but
+ * "linspace" for Euler/DPM-Solver; clip_sample true for DDIM/DDPM; set_alpha_to_one true for DDIM,
+ * false for PNDM; variance_type fixed_small for DDPM), so {@link #from(ConfigJson, String)} can read
+ * one scheduler's file for another class the way diffusers' {@code from_config} does.
  */
-public record SchedulerConfig(String className, int numTrainTimesteps, double betaStart, double betaEnd, String betaSchedule,
-        double[] trainedBetas, String predictionType, String timestepSpacing, int stepsOffset, boolean clipSample,
-        double clipSampleRange, boolean setAlphaToOne, String varianceType, boolean rescaleBetasZeroSnr,
-        boolean useKarrasSigmas, int solverOrder, String algorithmType, String solverType, boolean lowerOrderFinal,
-        boolean eulerAtFinal, String finalSigmasType, double lambdaMinClipped, boolean skipPrkSteps,
-        String interpolationType, String timestepType, Double sigmaMin, Double sigmaMax) {
+public record SchedulerConfig(String _class_name, int num_train_timesteps, double beta_start, double beta_end, String beta_schedule,
+        double[] trained_betas, String prediction_type, String timestep_spacing, int steps_offset, boolean clip_sample,
+        double clip_sample_range, boolean set_alpha_to_one, String variance_type, boolean thresholding, double dynamic_thresholding_ratio,
+        double sample_max_value, boolean rescale_betas_zero_snr, boolean skip_prk_steps, boolean use_karras_sigmas, int solver_order,
+        String algorithm_type, String solver_type, boolean lower_order_final, boolean euler_at_final, String final_sigmas_type,
+        double lambda_min_clipped, String interpolation_type, String timestep_type, Double sigma_min, Double sigma_max) {
 
-    public static final Set<String> SUPPORTED = Set.of("DDIMScheduler", "DDPMScheduler", "EulerDiscreteScheduler",
-            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler", "PNDMScheduler");
+    /** Scheduler classes whose fields this record covers. */
+    public static final Set<String> FAMILIES = Set.of("DDIMScheduler", "DDPMScheduler", "PNDMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler");
 
-    public static SchedulerConfig read(Path file) throws IOException { return parse(JsonFields.read(file), null); }
+    public static SchedulerConfig load(Path json) throws IOException { return from(ConfigJson.read(json)); }
+
+    public static SchedulerConfig from(ConfigJson c) throws FormatException { return from(c, null); }
 
     /**
-     * Reads a scheduler config; {@code className} (e.g. "EulerDiscreteScheduler") overrides the file's
-     * {@code _class_name}, with that class's defaults for the fields the file lacks.
+     * Reads a scheduler config; {@code className} (e.g. "EulerDiscreteScheduler"), when given,
+     * replaces the file's {@code _class_name} and that class's defaults apply to the fields the file lacks.
      */
-    public static SchedulerConfig parse(JsonFields j, String className) throws ConfigException {
-        String cls = className != null ? className : j.string("_class_name", null);
-        if (cls == null) throw j.error("has no '_class_name'; name the scheduler (e.g. DDIMScheduler)");
-        if (!SUPPORTED.contains(cls)) throw j.error("scheduler '" + cls + "' is not supported; codi4j implements " + new java.util.TreeSet<>(SUPPORTED));
-        boolean ddim = cls.equals("DDIMScheduler"), ddpm = cls.equals("DDPMScheduler"), pndm = cls.equals("PNDMScheduler");
-        boolean dpm = cls.equals("DPMSolverMultistepScheduler");
-        String spacingDefault = ddim || ddpm || pndm ? "leading" : "linspace";
-        String spacing = j.string("timestep_spacing", spacingDefault);
-        if (!Set.of("leading", "trailing", "linspace").contains(spacing)) throw j.error("timestep_spacing '" + spacing + "' is not one of leading, trailing, linspace");
-        String beta = j.string("beta_schedule", "linear");
-        if (!Set.of("linear", "scaled_linear", "squaredcos_cap_v2").contains(beta)) throw j.error("beta_schedule '" + beta + "' is not supported; codi4j implements linear, scaled_linear, squaredcos_cap_v2");
-        String pred = j.string("prediction_type", "epsilon");
-        if (!Set.of("epsilon", "v_prediction", "sample").contains(pred)) throw j.error("prediction_type '" + pred + "' is not one of epsilon, v_prediction, sample");
-        boolean thresholding = j.bool("thresholding", false);
-        if (thresholding) throw j.error("dynamic thresholding (thresholding: true) is not implemented; set it to false");
-        String variance = j.string("variance_type", ddpm ? "fixed_small" : null);
-        if (ddpm && !Set.of("fixed_small", "fixed_small_log", "fixed_large", "fixed_large_log").contains(variance))
-            throw j.error("variance_type '" + variance + "' is not supported for DDPM; codi4j implements fixed_small(_log) and fixed_large(_log)");
-        String algo = j.string("algorithm_type", "dpmsolver++");
-        if (dpm && !Set.of("dpmsolver++", "dpmsolver", "deis").contains(algo)) throw j.error("algorithm_type '" + algo + "' is not supported; codi4j implements dpmsolver++ and dpmsolver (deis maps to dpmsolver++ as in diffusers)");
-        if (algo.equals("deis")) algo = "dpmsolver++";
-        String solver = j.string("solver_type", "midpoint");
-        if (Set.of("logrho", "bh1", "bh2").contains(solver)) solver = "midpoint";
-        if (dpm && !Set.of("midpoint", "heun").contains(solver)) throw j.error("solver_type '" + solver + "' is not one of midpoint, heun");
-        String finalSigmas = j.string("final_sigmas_type", "zero");
-        if (dpm && !Set.of("zero", "sigma_min").contains(finalSigmas)) throw j.error("final_sigmas_type '" + finalSigmas + "' is not one of zero, sigma_min");
-        if (dpm && finalSigmas.equals("zero") && !algo.equals("dpmsolver++")) throw j.error("final_sigmas_type 'zero' needs algorithm_type dpmsolver++ (as diffusers requires); use sigma_min");
-        if (dpm && j.bool("use_lu_lambdas", false)) throw j.error("use_lu_lambdas is not implemented");
-        int order = j.integer("solver_order", 2);
-        if (dpm && (order < 1 || order > 3)) throw j.error("solver_order " + order + " is not 1, 2 or 3");
-        String interp = j.string("interpolation_type", "linear");
-        if (!interp.equals("linear") && !interp.equals("log_linear")) throw j.error("interpolation_type '" + interp + "' is not one of linear, log_linear");
-        int T = j.integer("num_train_timesteps", 1000);
-        if (T < 2 || T > 100_000) throw j.error("num_train_timesteps " + T + " is out of range");
-        double[] trained = j.numbers("trained_betas");
-        if (trained != null && trained.length != T) throw j.error("trained_betas has " + trained.length + " values, num_train_timesteps is " + T);
-        return new SchedulerConfig(cls, T, j.number("beta_start", 0.0001), j.number("beta_end", 0.02), beta, trained, pred, spacing,
-                j.integer("steps_offset", 0), j.bool("clip_sample", ddim || ddpm), j.number("clip_sample_range", 1.0),
-                j.bool("set_alpha_to_one", ddim), variance, j.bool("rescale_betas_zero_snr", false), j.bool("use_karras_sigmas", false),
-                order, algo, solver, j.bool("lower_order_final", true), j.bool("euler_at_final", false), finalSigmas,
-                j.number("lambda_min_clipped", Double.NEGATIVE_INFINITY), j.bool("skip_prk_steps", false), interp,
-                j.string("timestep_type", "discrete"), j.optNumber("sigma_min"), j.optNumber("sigma_max"));
+    public static SchedulerConfig from(ConfigJson c, String className) throws FormatException {
+        String cls = className != null ? className : c.optString("_class_name", "DDIMScheduler");
+        boolean karrasFamily = cls.startsWith("Euler") || cls.startsWith("DPMSolver") || cls.startsWith("KDPM") || cls.startsWith("Heun");
+        boolean clipDefault = cls.equals("DDIMScheduler") || cls.equals("DDPMScheduler");
+        String schedule = c.optString("beta_schedule", "linear");
+        if (!schedule.equals("linear") && !schedule.equals("scaled_linear") && !schedule.equals("squaredcos_cap_v2") && !c.has("trained_betas"))
+            throw new FormatException(c.source(), "beta_schedule \"" + schedule + "\" is not one of linear, scaled_linear, squaredcos_cap_v2");
+        String pred = c.optString("prediction_type", "epsilon");
+        if (!pred.equals("epsilon") && !pred.equals("v_prediction") && !pred.equals("sample"))
+            throw new FormatException(c.source(), "prediction_type \"" + pred + "\" is not one of epsilon, v_prediction, sample");
+        String spacing = c.optString("timestep_spacing", karrasFamily ? "linspace" : "leading");
+        if (!spacing.equals("leading") && !spacing.equals("trailing") && !spacing.equals("linspace"))
+            throw new FormatException(c.source(), "timestep_spacing \"" + spacing + "\" is not one of leading, trailing, linspace");
+        int steps = c.optInt("num_train_timesteps", 1000);
+        if (steps < 2 || steps > 100_000) throw new FormatException(c.source(), "num_train_timesteps " + steps + " is out of range [2, 100000]");
+        double[] trained = c.optDoubles("trained_betas", null);
+        if (trained != null && trained.length != steps)
+            throw new FormatException(c.source(), "trained_betas has " + trained.length + " values but num_train_timesteps is " + steps);
+        String algo = c.optString("algorithm_type", "dpmsolver++");
+        if (algo.equals("deis")) algo = "dpmsolver++"; // as DPMSolverMultistepScheduler.__init__ does
+        String solver = c.optString("solver_type", "midpoint");
+        if (solver.equals("logrho") || solver.equals("bh1") || solver.equals("bh2")) solver = "midpoint";
+        return new SchedulerConfig(cls, steps, c.optDouble("beta_start", 0.0001), c.optDouble("beta_end", 0.02),
+                schedule, trained, pred, spacing, c.optInt("steps_offset", 0), c.optBool("clip_sample", clipDefault),
+                c.optDouble("clip_sample_range", 1.0), c.optBool("set_alpha_to_one", !cls.equals("PNDMScheduler")),
+                c.optString("variance_type", cls.equals("DDPMScheduler") ? "fixed_small" : null), c.optBool("thresholding", false),
+                c.optDouble("dynamic_thresholding_ratio", 0.995), c.optDouble("sample_max_value", 1.0), c.optBool("rescale_betas_zero_snr", false),
+                c.optBool("skip_prk_steps", false), c.optBool("use_karras_sigmas", false), c.optInt("solver_order", 2), algo, solver,
+                c.optBool("lower_order_final", true), c.optBool("euler_at_final", false), c.optString("final_sigmas_type", "zero"),
+                c.optDouble("lambda_min_clipped", Double.NEGATIVE_INFINITY), c.optString("interpolation_type", "linear"),
+                c.optString("timestep_type", "discrete"), c.optDoubleOrNull("sigma_min"), c.optDoubleOrNull("sigma_max"));
+    }
+
+    /** The same config with Karras σ spacing switched on ("DPM++ 2M Karras"). */
+    public SchedulerConfig withKarrasSigmas() {
+        return new SchedulerConfig(_class_name, num_train_timesteps, beta_start, beta_end, beta_schedule, trained_betas, prediction_type,
+                timestep_spacing, steps_offset, clip_sample, clip_sample_range, set_alpha_to_one, variance_type, thresholding,
+                dynamic_thresholding_ratio, sample_max_value, rescale_betas_zero_snr, skip_prk_steps, true, solver_order, algorithm_type,
+                solver_type, lower_order_final, euler_at_final, final_sigmas_type, lambda_min_clipped, interpolation_type, timestep_type,
+                sigma_min, sigma_max);
+    }
+
+    /** stable-diffusion-2-1-unclip's sampling scheduler: DDIM, v-prediction, scaled-linear betas. */
+    public static SchedulerConfig sd21UnclipDdim() {
+        return new SchedulerConfig("DDIMScheduler", 1000, 0.00085, 0.012, "scaled_linear", null, "v_prediction", "leading", 1, false, 1.0,
+                false, null, false, 0.995, 1.0, false, false, false, 2, "dpmsolver++", "midpoint", true, false, "zero",
+                Double.NEGATIVE_INFINITY, "linear", "discrete", null, null);
+    }
+
+    /** stable-diffusion-2-1-unclip's image_noising_scheduler: DDPM with the squared-cosine schedule (noise augmentation of the image embedding). */
+    public static SchedulerConfig sd21UnclipNoising() {
+        return new SchedulerConfig("DDPMScheduler", 1000, 0.0001, 0.02, "squaredcos_cap_v2", null, "epsilon", "leading", 0, true, 1.0,
+                true, "fixed_small", false, 0.995, 1.0, false, false, false, 2, "dpmsolver++", "midpoint", true, false, "zero",
+                Double.NEGATIVE_INFINITY, "linear", "discrete", null, null);
     }
 }

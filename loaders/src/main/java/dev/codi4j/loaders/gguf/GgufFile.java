@@ -74,6 +74,9 @@ public final class GgufFile implements TensorSource {
         }
     }
 
+    /** Parses an already mapped (or {@link MappedFile#wrap wrapped}) file; the result owns {@code f}. */
+    public static GgufFile read(MappedFile f) throws FormatException { return parse(f); }
+
     private static GgufFile parse(MappedFile f) throws FormatException {
         String src = f.path().toString();
         SegmentReader r = new SegmentReader(f.segment(), src);
@@ -120,6 +123,7 @@ public final class GgufFile implements TensorSource {
             long typeId = r.u32("type of '" + name + "'");
             GgmlType type = GgmlType.byId(typeId);
             if (type == null) throw r.fail("tensor '" + name + "' has unknown GGML type " + typeId);
+            if (type.blockSize > 1 && ne[0] == 0) throw r.fail("tensor '" + name + "' of block type " + type + " has an empty first dimension");
             if (ne[0] % type.blockSize != 0) throw r.fail("tensor '" + name + "' of type " + type + " has a first dimension " + ne[0] + " that is not a multiple of its block size " + type.blockSize);
             long bytes = multiply(numel / type.blockSize, type.blockBytes, r, name);
             long off = r.i64("offset of '" + name + "'");
@@ -255,7 +259,11 @@ public final class GgufFile implements TensorSource {
             throw new WeightsException("tensor '" + name + "' in " + description() + " is GGML type " + t.type
                     + ", which codi4j cannot read (supported: F32, F16, BF16, Q8_0, Q4_0); convert the model with --outtype f16, q8_0 or q4_0");
         MemorySegment seg = file.segment().asSlice(dataOffset + t.offset, t.byteSize);
-        return Tensor.of(Storage.borrowed(seg), t.type.dtype, 0, t.shape());
+        try {
+            return Tensor.of(Storage.borrowed(seg), t.type.dtype, 0, t.shape());
+        } catch (dev.codi4j.tensor.ShapeException e) {
+            throw new WeightsException("tensor '" + name + "' in " + description() + " cannot be viewed: " + e.getMessage(), e);
+        }
     }
 
     /** Raw bytes of a tensor of any type. */

@@ -56,8 +56,10 @@ public final class TorchCheckpoint implements TensorSource {
         this.storages = storages;
     }
 
-    public static TorchCheckpoint open(Path path) throws IOException {
-        MappedFile f = MappedFile.open(path);
+    public static TorchCheckpoint open(Path path) throws IOException { return read(MappedFile.open(path)); }
+
+    /** Parses an already mapped (or {@link MappedFile#wrap wrapped}) file; the result owns {@code f} (closed on failure too). */
+    public static TorchCheckpoint read(MappedFile f) throws IOException {
         Arena arena = Arena.ofShared();
         try {
             return parse(f, arena);

@@ -60,6 +60,9 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
+    /** Parses an already mapped (or {@link MappedFile#wrap wrapped}) file; the result owns {@code f}. */
+    public static SafetensorsFile read(MappedFile f) throws FormatException { return parse(f); }
+
     private static SafetensorsFile parse(MappedFile f) throws FormatException {
         String src = f.path().toString();
         if (f.size() < 8) throw new FormatException(src, "is " + f.size() + " bytes, too short for a safetensors file (8-byte header length first); the file is truncated or not safetensors");
@@ -78,6 +81,8 @@ public final class SafetensorsFile implements TensorSource {
         List<Entry> list = new ArrayList<>();
         try {
             parseHeader(json, src, meta, list);
+        } catch (FormatException e) {
+            throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new FormatException(src, "header is not valid safetensors JSON: " + e.getMessage(), e);
         }

@@ -17,7 +17,7 @@ public final class DDIMScheduler implements Scheduler {
     public DDIMScheduler(SchedulerConfig c) {
         this.c = c;
         this.sched = NoiseSchedule.of(c);
-        this.finalAlphaCumprod = c.setAlphaToOne() ? 1f : sched.alphaCumprod(0);
+        this.finalAlphaCumprod = c.set_alpha_to_one() ? 1f : sched.alphaCumprod(0);
     }
 
     public DDIMScheduler eta(float eta) { this.eta = eta; return this; }
@@ -37,21 +37,21 @@ public final class DDIMScheduler implements Scheduler {
 
     @Override public float[] step(float[] mo, int index, float[] sample, NoiseSource noise) {
         int t = requireTimesteps()[index];
-        int prev = t - c.numTrainTimesteps() / numInferenceSteps;
+        int prev = t - c.num_train_timesteps() / numInferenceSteps;
         float aT = sched.alphaCumprod(t);
         float aPrev = prev >= 0 ? sched.alphaCumprod(prev) : finalAlphaCumprod;
         float bT = 1f - aT;
         float sqA = Spacing.sqrt(aT), sqB = Spacing.sqrt(bT);
         int n = sample.length;
         float[] x0 = new float[n], eps = new float[n];
-        switch (c.predictionType()) {
+        switch (c.prediction_type()) {
             case "epsilon" -> { for (int i = 0; i < n; i++) { x0[i] = (sample[i] - sqB * mo[i]) / sqA; eps[i] = mo[i]; } }
             case "sample" -> { for (int i = 0; i < n; i++) { x0[i] = mo[i]; eps[i] = (sample[i] - sqA * x0[i]) / sqB; } }
             case "v_prediction" -> { for (int i = 0; i < n; i++) { x0[i] = sqA * sample[i] - sqB * mo[i]; eps[i] = sqA * mo[i] + sqB * sample[i]; } }
-            default -> throw new IllegalArgumentException("prediction_type " + c.predictionType());
+            default -> throw new IllegalArgumentException("prediction_type " + c.prediction_type());
         }
-        if (c.clipSample()) {
-            float r = (float) c.clipSampleRange();
+        if (c.clip_sample()) {
+            float r = (float) c.clip_sample_range();
             for (int i = 0; i < n; i++) x0[i] = Math.min(Math.max(x0[i], -r), r);
         }
         float variance = ((1f - aPrev) / bT) * (1f - aT / aPrev);

@@ -13,7 +13,9 @@ public final class DDPMScheduler implements Scheduler {
     private int numInferenceSteps;
 
     public DDPMScheduler(SchedulerConfig c) {
-        if (c.varianceType().equals("fixed_large_log")) throw new IllegalArgumentException("DDPM variance_type fixed_large_log is not supported (diffusers takes the square root of a log there)");
+        String v = c.variance_type();
+        if (!java.util.Set.of("fixed_small", "fixed_small_log", "fixed_large").contains(v))
+            throw new IllegalArgumentException("DDPM variance_type '" + v + "' is not supported; codi4j implements fixed_small, fixed_small_log and fixed_large");
         this.c = c;
         this.sched = NoiseSchedule.of(c);
     }
@@ -35,21 +37,21 @@ public final class DDPMScheduler implements Scheduler {
 
     @Override public float[] step(float[] mo, int index, float[] sample, NoiseSource noise) {
         int t = requireTimesteps()[index];
-        int prev = t - c.numTrainTimesteps() / numInferenceSteps;
+        int prev = t - c.num_train_timesteps() / numInferenceSteps;
         float aT = sched.alphaCumprod(t), aPrev = prev >= 0 ? sched.alphaCumprod(prev) : 1f;
         float bT = 1f - aT, bPrev = 1f - aPrev;
         float curAlpha = aT / aPrev, curBeta = 1f - curAlpha;
         int n = sample.length;
         float[] x0 = new float[n];
         float sqA = Spacing.sqrt(aT), sqB = Spacing.sqrt(bT);
-        switch (c.predictionType()) {
+        switch (c.prediction_type()) {
             case "epsilon" -> { for (int i = 0; i < n; i++) x0[i] = (sample[i] - sqB * mo[i]) / sqA; }
             case "sample" -> System.arraycopy(mo, 0, x0, 0, n);
             case "v_prediction" -> { for (int i = 0; i < n; i++) x0[i] = sqA * sample[i] - sqB * mo[i]; }
-            default -> throw new IllegalArgumentException("prediction_type " + c.predictionType());
+            default -> throw new IllegalArgumentException("prediction_type " + c.prediction_type());
         }
-        if (c.clipSample()) {
-            float r = (float) c.clipSampleRange();
+        if (c.clip_sample()) {
+            float r = (float) c.clip_sample_range();
             for (int i = 0; i < n; i++) x0[i] = Math.min(Math.max(x0[i], -r), r);
         }
         float x0Coef = Spacing.sqrt(aPrev) * curBeta / bT;
@@ -59,11 +61,11 @@ public final class DDPMScheduler implements Scheduler {
         if (t > 0) {
             float[] z = noise.gaussian(n);
             float variance = Math.max(bPrev / bT * curBeta, 1e-20f);
-            float scale = switch (c.varianceType()) {
+            float scale = switch (c.variance_type()) {
                 case "fixed_small" -> Spacing.sqrt(variance);
                 case "fixed_small_log" -> (float) Math.exp(0.5f * (float) Math.log(variance));
                 case "fixed_large" -> Spacing.sqrt(curBeta);
-                default -> throw new IllegalArgumentException("variance_type " + c.varianceType());
+                default -> throw new IllegalArgumentException("variance_type " + c.variance_type());
             };
             for (int i = 0; i < n; i++) out[i] = out[i] + scale * z[i];
         }

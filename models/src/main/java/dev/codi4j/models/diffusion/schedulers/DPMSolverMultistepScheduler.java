@@ -19,21 +19,25 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     public DPMSolverMultistepScheduler(SchedulerConfig c) {
         this.c = c;
         this.sched = NoiseSchedule.of(c).forSigmaSpace(c);
-        this.plusPlus = c.algorithmType().equals("dpmsolver++");
-        if (!plusPlus && !c.algorithmType().equals("dpmsolver")) throw new IllegalArgumentException("algorithm_type " + c.algorithmType() + " is not implemented");
+        this.plusPlus = c.algorithm_type().equals("dpmsolver++");
+        if (!plusPlus && !c.algorithm_type().equals("dpmsolver")) throw new IllegalArgumentException("DPM-Solver algorithm_type '" + c.algorithm_type() + "' is not implemented; codi4j implements dpmsolver++ and dpmsolver");
+        if (!c.solver_type().equals("midpoint") && !c.solver_type().equals("heun")) throw new IllegalArgumentException("DPM-Solver solver_type '" + c.solver_type() + "' is not one of midpoint, heun");
+        if (c.solver_order() < 1 || c.solver_order() > 3) throw new IllegalArgumentException("DPM-Solver solver_order " + c.solver_order() + " is not 1, 2 or 3");
+        if (!c.final_sigmas_type().equals("zero") && !c.final_sigmas_type().equals("sigma_min")) throw new IllegalArgumentException("final_sigmas_type '" + c.final_sigmas_type() + "' is not one of zero, sigma_min");
+        if (!plusPlus && c.final_sigmas_type().equals("zero")) throw new IllegalArgumentException("final_sigmas_type 'zero' needs algorithm_type dpmsolver++ (diffusers refuses it too); use sigma_min");
     }
 
     @Override public SchedulerConfig config() { return c; }
-    @Override public String name() { return (plusPlus ? "dpm++" : "dpm") + c.solverOrder() + "m" + (c.useKarrasSigmas() ? "-karras" : ""); }
+    @Override public String name() { return (plusPlus ? "dpm++" : "dpm") + c.solver_order() + "m" + (c.use_karras_sigmas() ? "-karras" : ""); }
     @Override public float initNoiseSigma() { return 1f; }
 
     @Override public void setTimesteps(int n) {
         Spacing.checkSteps(c, n);
-        int T = c.numTrainTimesteps();
+        int T = c.num_train_timesteps();
         float[] table = sched.karrasSigmas();
         int lastTimestep = T - clippedIndex();
         int[] ts;
-        switch (c.timestepSpacing()) {
+        switch (c.timestep_spacing()) {
             case "linspace" -> {
                 double[] l = Np.linspace(0, lastTimestep - 1, n + 1);
                 ts = new int[n];
@@ -42,20 +46,20 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             case "leading" -> {
                 int ratio = lastTimestep / (n + 1);
                 ts = new int[n];
-                for (int i = 0; i < n; i++) ts[i] = (n - i) * ratio + c.stepsOffset();
+                for (int i = 0; i < n; i++) ts[i] = (n - i) * ratio + c.steps_offset();
             }
             case "trailing" -> {
                 double[] a = Np.arange(lastTimestep, 0, -((double) T / n));
                 ts = new int[a.length];
                 for (int i = 0; i < a.length; i++) ts[i] = (int) Np.round(a[i]) - 1;
             }
-            default -> throw new IllegalArgumentException("timestep_spacing " + c.timestepSpacing());
+            default -> throw new IllegalArgumentException("timestep_spacing " + c.timestep_spacing());
         }
         double[] s;
-        if (c.useKarrasSigmas()) {
+        if (c.use_karras_sigmas()) {
             float[] logTable = SigmaTables.logs(table);
-            double smin = c.sigmaMin() != null ? c.sigmaMin() : table[0];
-            double smax = c.sigmaMax() != null ? c.sigmaMax() : table[table.length - 1];
+            double smin = c.sigma_min() != null ? c.sigma_min() : table[0];
+            double smax = c.sigma_max() != null ? c.sigma_max() : table[table.length - 1];
             s = SigmaTables.karras(smax, smin, n);
             ts = new int[n];
             for (int i = 0; i < n; i++) ts[i] = (int) Np.round(SigmaTables.sigmaToT(s[i], logTable));
@@ -63,18 +67,18 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
             s = new double[ts.length];
             for (int i = 0; i < ts.length; i++) s[i] = Np.interpIndex(ts[i], table);
         }
-        double last = c.finalSigmasType().equals("sigma_min") ? table[0] : 0;
+        double last = c.final_sigmas_type().equals("sigma_min") ? table[0] : 0;
         sigmas = new float[s.length + 1];
         for (int i = 0; i < s.length; i++) sigmas[i] = (float) s[i];
         sigmas[s.length] = (float) last;
         timesteps = ts;
-        modelOutputs = new float[c.solverOrder()][];
+        modelOutputs = new float[c.solver_order()][];
         lowerOrderNums = 0;
     }
 
     /** torch.searchsorted(flip(λ_t), lambda_min_clipped): how many of the noisiest timesteps are clipped. */
     private int clippedIndex() {
-        double lmin = c.lambdaMinClipped();
+        double lmin = c.lambda_min_clipped();
         if (lmin == Double.NEGATIVE_INFINITY) return 0;
         float[] ac = sched.alphasCumprod();
         int n = ac.length, idx = 0;
@@ -97,10 +101,10 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
     @Override public float[] step(float[] mo, int index, float[] sample, NoiseSource noise) {
         int[] ts = requireTimesteps();
         int len = ts.length;
-        boolean lowerFinal = index == len - 1 && (c.eulerAtFinal() || (c.lowerOrderFinal() && len < 15) || c.finalSigmasType().equals("zero"));
-        boolean lowerSecond = index == len - 2 && c.lowerOrderFinal() && len < 15;
+        boolean lowerFinal = index == len - 1 && (c.euler_at_final() || (c.lower_order_final() && len < 15) || c.final_sigmas_type().equals("zero"));
+        boolean lowerSecond = index == len - 2 && c.lower_order_final() && len < 15;
         float[] m = convert(mo, index, sample);
-        int order = c.solverOrder();
+        int order = c.solver_order();
         for (int i = 0; i < order - 1; i++) modelOutputs[i] = modelOutputs[i + 1];
         modelOutputs[order - 1] = m;
         float[] prev;
@@ -117,7 +121,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         float a = alphaOf(sigma), s = sigma * a;
         int n = mo.length;
         float[] out = new float[n];
-        String p = c.predictionType();
+        String p = c.prediction_type();
         if (plusPlus) {
             switch (p) {
                 case "epsilon" -> { for (int i = 0; i < n; i++) out[i] = (sample[i] - s * mo[i]) / a; }
@@ -170,8 +174,8 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         if (plusPlus) {
             float em = (float) Math.exp(-h) - 1f;
             float c1 = st / s0, c2 = at * em;
-            float c3 = c.solverType().equals("midpoint") ? 0.5f * (at * em) : at * (em / h + 1f);
-            boolean mid = c.solverType().equals("midpoint");
+            float c3 = c.solver_type().equals("midpoint") ? 0.5f * (at * em) : at * (em / h + 1f);
+            boolean mid = c.solver_type().equals("midpoint");
             for (int i = 0; i < n; i++) {
                 float d1 = invR0 * (m0[i] - m1[i]);
                 out[i] = mid ? c1 * sample[i] - c2 * m0[i] - c3 * d1 : c1 * sample[i] - c2 * m0[i] + c3 * d1;
@@ -179,7 +183,7 @@ public final class DPMSolverMultistepScheduler implements Scheduler {
         } else {
             float ep = (float) Math.exp(h) - 1f;
             float c1 = at / a0, c2 = st * ep;
-            float c3 = c.solverType().equals("midpoint") ? 0.5f * (st * ep) : st * (ep / h - 1f);
+            float c3 = c.solver_type().equals("midpoint") ? 0.5f * (st * ep) : st * (ep / h - 1f);
             for (int i = 0; i < n; i++) {
                 float d1 = invR0 * (m0[i] - m1[i]);
                 out[i] = c1 * sample[i] - c2 * m0[i] - c3 * d1;

@@ -12,7 +12,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
     private float[] timesteps, sigmas;
 
     public EulerAncestralDiscreteScheduler(SchedulerConfig c) {
-        if (c.predictionType().equals("sample")) throw new IllegalArgumentException("EulerAncestralDiscreteScheduler does not implement prediction_type 'sample' (neither does diffusers)");
+        if (c.prediction_type().equals("sample")) throw new IllegalArgumentException("EulerAncestralDiscreteScheduler does not implement prediction_type 'sample' (neither does diffusers)");
         this.c = c;
         this.sched = NoiseSchedule.of(c).forSigmaSpace(c);
     }
@@ -32,7 +32,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
 
     @Override public float initNoiseSigma() {
         float max = sigmas == null ? SigmaTables.max(sched.karrasSigmas()) : SigmaTables.max(sigmas);
-        return c.timestepSpacing().equals("linspace") || c.timestepSpacing().equals("trailing") ? max : Spacing.sqrt(max * max + 1f);
+        return c.timestep_spacing().equals("linspace") || c.timestep_spacing().equals("trailing") ? max : Spacing.sqrt(max * max + 1f);
     }
 
     @Override public float[] scaleModelInput(float[] sample, int index) {
@@ -49,7 +49,7 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
         float sigma = sigmas[index];
         int n = sample.length;
         float[] x0 = new float[n];
-        if (c.predictionType().equals("epsilon")) {
+        if (c.prediction_type().equals("epsilon")) {
             for (int i = 0; i < n; i++) x0[i] = sample[i] - sigma * mo[i];
         } else {
             float s2 = sigma * sigma + 1f;

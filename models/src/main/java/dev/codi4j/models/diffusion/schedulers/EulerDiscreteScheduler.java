@@ -13,14 +13,14 @@ public final class EulerDiscreteScheduler implements Scheduler {
     private float[] timesteps, sigmas;
 
     public EulerDiscreteScheduler(SchedulerConfig c) {
-        if (!c.interpolationType().equals("linear")) throw new IllegalArgumentException("Euler interpolation_type '" + c.interpolationType() + "' is not supported; codi4j implements linear");
-        if (!c.timestepType().equals("discrete")) throw new IllegalArgumentException("Euler timestep_type '" + c.timestepType() + "' is not supported; codi4j implements discrete");
+        if (!c.interpolation_type().equals("linear")) throw new IllegalArgumentException("Euler interpolation_type '" + c.interpolation_type() + "' is not supported; codi4j implements linear");
+        if (!c.timestep_type().equals("discrete")) throw new IllegalArgumentException("Euler timestep_type '" + c.timestep_type() + "' is not supported; codi4j implements discrete");
         this.c = c;
         this.sched = NoiseSchedule.of(c).forSigmaSpace(c);
     }
 
     @Override public SchedulerConfig config() { return c; }
-    @Override public String name() { return c.useKarrasSigmas() ? "euler-karras" : "euler"; }
+    @Override public String name() { return c.use_karras_sigmas() ? "euler-karras" : "euler"; }
 
     @Override public void setTimesteps(int n) {
         float[] ts = Spacing.continuous(c, n);
@@ -28,9 +28,9 @@ public final class EulerDiscreteScheduler implements Scheduler {
         float[] logTable = SigmaTables.logs(table);
         double[] s = new double[ts.length];
         for (int i = 0; i < ts.length; i++) s[i] = Np.interpIndex(ts[i], table);
-        if (c.useKarrasSigmas()) {
-            double smin = c.sigmaMin() != null ? c.sigmaMin() : s[s.length - 1];
-            double smax = c.sigmaMax() != null ? c.sigmaMax() : s[0];
+        if (c.use_karras_sigmas()) {
+            double smin = c.sigma_min() != null ? c.sigma_min() : s[s.length - 1];
+            double smax = c.sigma_max() != null ? c.sigma_max() : s[0];
             s = SigmaTables.karras(smax, smin, n);
             ts = new float[n];
             for (int i = 0; i < n; i++) ts[i] = (float) SigmaTables.sigmaToT(s[i], logTable);
@@ -44,7 +44,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
 
     @Override public float initNoiseSigma() {
         float max = sigmas == null ? SigmaTables.max(sched.karrasSigmas()) : SigmaTables.max(sigmas);
-        return c.timestepSpacing().equals("linspace") || c.timestepSpacing().equals("trailing") ? max : Spacing.sqrt(max * max + 1f);
+        return c.timestep_spacing().equals("linspace") || c.timestep_spacing().equals("trailing") ? max : Spacing.sqrt(max * max + 1f);
     }
 
     @Override public float[] scaleModelInput(float[] sample, int index) {
@@ -61,7 +61,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
         float sigma = sigmas[index], sigmaHat = sigma;
         int n = sample.length;
         float[] x0 = new float[n];
-        switch (c.predictionType()) {
+        switch (c.prediction_type()) {
             case "sample" -> System.arraycopy(mo, 0, x0, 0, n);
             case "epsilon" -> { for (int i = 0; i < n; i++) x0[i] = sample[i] - sigmaHat * mo[i]; }
             case "v_prediction" -> {
@@ -69,7 +69,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
                 float a = -sigma / Spacing.sqrt(s2);
                 for (int i = 0; i < n; i++) x0[i] = mo[i] * a + sample[i] / s2;
             }
-            default -> throw new IllegalArgumentException("prediction_type " + c.predictionType());
+            default -> throw new IllegalArgumentException("prediction_type " + c.prediction_type());
         }
         float dt = sigmas[index + 1] - sigmaHat;
         float[] out = new float[n];

@@ -27,31 +27,31 @@ public final class NoiseSchedule {
      * rescale they replace the last ᾱ (exactly 0, an infinite σ) by 2⁻²⁴.
      */
     NoiseSchedule forSigmaSpace(SchedulerConfig c) {
-        if (!c.rescaleBetasZeroSnr()) return this;
+        if (!c.rescale_betas_zero_snr()) return this;
         float[] ac = alphasCumprod.clone();
         ac[ac.length - 1] = 0x1p-24f;
         return new NoiseSchedule(betas, ac);
     }
 
     public static NoiseSchedule of(SchedulerConfig c) {
-        int T = c.numTrainTimesteps();
+        int T = c.num_train_timesteps();
         float[] betas;
-        if (c.trainedBetas() != null) {
+        if (c.trained_betas() != null) {
             betas = new float[T];
-            for (int i = 0; i < T; i++) betas[i] = (float) c.trainedBetas()[i];
+            for (int i = 0; i < T; i++) betas[i] = (float) c.trained_betas()[i];
         } else {
-            betas = switch (c.betaSchedule()) {
-                case "linear" -> Np.torchLinspaceF32(c.betaStart(), c.betaEnd(), T);
+            betas = switch (c.beta_schedule()) {
+                case "linear" -> Np.torchLinspaceF32(c.beta_start(), c.beta_end(), T);
                 case "scaled_linear" -> {
-                    float[] b = Np.torchLinspaceF32(Math.sqrt(c.betaStart()), Math.sqrt(c.betaEnd()), T);
+                    float[] b = Np.torchLinspaceF32(Math.sqrt(c.beta_start()), Math.sqrt(c.beta_end()), T);
                     for (int i = 0; i < T; i++) b[i] = b[i] * b[i];
                     yield b;
                 }
                 case "squaredcos_cap_v2" -> cosine(T, 0.999);
-                default -> throw new IllegalArgumentException("beta_schedule '" + c.betaSchedule() + "' is not supported");
+                default -> throw new IllegalArgumentException("beta_schedule '" + c.beta_schedule() + "' is not supported");
             };
         }
-        return new NoiseSchedule(betas, c.rescaleBetasZeroSnr());
+        return new NoiseSchedule(betas, c.rescale_betas_zero_snr());
     }
 
     /** β_t (a copy). */

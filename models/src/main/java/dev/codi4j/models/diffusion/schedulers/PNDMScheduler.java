@@ -20,10 +20,10 @@ public final class PNDMScheduler implements Scheduler {
     private float[] curModelOutput, curSample;
 
     public PNDMScheduler(SchedulerConfig c) {
-        if (!c.predictionType().equals("epsilon") && !c.predictionType().equals("v_prediction")) throw new IllegalArgumentException("PNDM supports prediction_type epsilon or v_prediction, not " + c.predictionType());
+        if (!c.prediction_type().equals("epsilon") && !c.prediction_type().equals("v_prediction")) throw new IllegalArgumentException("PNDM supports prediction_type epsilon or v_prediction, not " + c.prediction_type());
         this.c = c;
         this.sched = NoiseSchedule.of(c);
-        this.finalAlphaCumprod = c.setAlphaToOne() ? 1f : sched.alphaCumprod(0);
+        this.finalAlphaCumprod = c.set_alpha_to_one() ? 1f : sched.alphaCumprod(0);
     }
 
     @Override public SchedulerConfig config() { return c; }
@@ -32,10 +32,10 @@ public final class PNDMScheduler implements Scheduler {
 
     @Override public void setTimesteps(int n) {
         Spacing.checkSteps(c, n);
-        int T = c.numTrainTimesteps();
+        int T = c.num_train_timesteps();
         numInferenceSteps = n;
         int[] base; // ascending
-        switch (c.timestepSpacing()) {
+        switch (c.timestep_spacing()) {
             case "linspace" -> {
                 double[] l = Np.linspace(0, T - 1, n);
                 base = new int[n];
@@ -44,17 +44,17 @@ public final class PNDMScheduler implements Scheduler {
             case "leading" -> {
                 int ratio = T / n;
                 base = new int[n];
-                for (int i = 0; i < n; i++) base[i] = i * ratio + c.stepsOffset();
+                for (int i = 0; i < n; i++) base[i] = i * ratio + c.steps_offset();
             }
             case "trailing" -> {
                 double[] a = Np.arange(T, 0, -((double) T / n));
                 base = new int[a.length];
                 for (int i = 0; i < a.length; i++) base[i] = (int) Np.round(a[a.length - 1 - i]) - 1;
             }
-            default -> throw new IllegalArgumentException("timestep_spacing " + c.timestepSpacing());
+            default -> throw new IllegalArgumentException("timestep_spacing " + c.timestep_spacing());
         }
         int m = base.length;
-        if (c.skipPrkSteps()) {
+        if (c.skip_prk_steps()) {
             prk = new int[0];
             // concat(base[:-1], base[-2:-1], base[-1:]) reversed
             int[] cat = new int[m + 1];
@@ -99,11 +99,11 @@ public final class PNDMScheduler implements Scheduler {
 
     @Override public float[] step(float[] mo, int index, float[] sample, NoiseSource noise) {
         int t = requireTimesteps()[index];
-        return counter < prk.length && !c.skipPrkSteps() ? stepPrk(mo, t, sample) : stepPlms(mo, t, sample);
+        return counter < prk.length && !c.skip_prk_steps() ? stepPrk(mo, t, sample) : stepPlms(mo, t, sample);
     }
 
     private float[] stepPrk(float[] mo, int timestep, float[] sample) {
-        int diffToPrev = counter % 2 != 0 ? 0 : c.numTrainTimesteps() / numInferenceSteps / 2;
+        int diffToPrev = counter % 2 != 0 ? 0 : c.num_train_timesteps() / numInferenceSteps / 2;
         int prevTimestep = timestep - diffToPrev;
         timestep = prk[counter / 4 * 4];
         int n = mo.length;
@@ -134,8 +134,8 @@ public final class PNDMScheduler implements Scheduler {
     }
 
     private float[] stepPlms(float[] mo, int timestep, float[] sample) {
-        if (!c.skipPrkSteps() && ets.size() < 3) throw new IllegalStateException("PNDM's linear multistep needs the Runge–Kutta warm-up first");
-        int stride = c.numTrainTimesteps() / numInferenceSteps;
+        if (!c.skip_prk_steps() && ets.size() < 3) throw new IllegalStateException("PNDM's linear multistep needs the Runge–Kutta warm-up first");
+        int stride = c.num_train_timesteps() / numInferenceSteps;
         int prevTimestep = timestep - stride;
         if (counter != 1) {
             if (ets.size() > 3) ets = new ArrayList<>(ets.subList(ets.size() - 3, ets.size()));
@@ -174,7 +174,7 @@ public final class PNDMScheduler implements Scheduler {
         float aT = sched.alphaCumprod(t), aPrev = prevT >= 0 ? sched.alphaCumprod(prevT) : finalAlphaCumprod;
         float bT = 1f - aT, bPrev = 1f - aPrev;
         int n = sample.length;
-        if (c.predictionType().equals("v_prediction")) {
+        if (c.prediction_type().equals("v_prediction")) {
             float sa = Spacing.sqrt(aT), sb = Spacing.sqrt(bT);
             float[] eps = new float[n];
             for (int i = 0; i < n; i++) eps[i] = sa * mo[i] + sb * sample[i];

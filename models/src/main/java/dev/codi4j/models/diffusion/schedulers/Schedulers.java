@@ -1,12 +1,14 @@
 package dev.codi4j.models.diffusion.schedulers;
 
-import dev.codi4j.loaders.config.ConfigException;
-import dev.codi4j.loaders.config.JsonFields;
+import dev.codi4j.loaders.FormatException;
+import dev.codi4j.loaders.config.ConfigJson;
 import dev.codi4j.loaders.config.SchedulerConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Creates schedulers from diffusers configs. */
 public final class Schedulers {
@@ -18,15 +20,25 @@ public final class Schedulers {
             "euler_a", "EulerAncestralDiscreteScheduler", "dpm++2m", "DPMSolverMultistepScheduler",
             "dpm++2m-karras", "DPMSolverMultistepScheduler", "pndm", "PNDMScheduler");
 
+    /** The diffusers classes implemented. */
+    public static final Set<String> SUPPORTED = Set.of("DDIMScheduler", "DDPMScheduler", "EulerDiscreteScheduler",
+            "EulerAncestralDiscreteScheduler", "DPMSolverMultistepScheduler", "PNDMScheduler");
+
+    /**
+     * The scheduler for a config.
+     * @throws IllegalArgumentException naming the setting codi4j does not implement
+     */
     public static Scheduler create(SchedulerConfig c) {
-        return switch (c.className()) {
+        String cls = c._class_name();
+        if (!SUPPORTED.contains(cls)) throw new IllegalArgumentException("scheduler '" + cls + "' is not supported; use one of " + new TreeSet<>(SUPPORTED) + " (or an alias: " + new TreeSet<>(ALIASES.keySet()) + ")");
+        if (c.thresholding()) throw new IllegalArgumentException("dynamic thresholding (thresholding: true) is not implemented; set it to false");
+        return switch (cls) {
             case "DDIMScheduler" -> new DDIMScheduler(c);
             case "DDPMScheduler" -> new DDPMScheduler(c);
             case "EulerDiscreteScheduler" -> new EulerDiscreteScheduler(c);
             case "EulerAncestralDiscreteScheduler" -> new EulerAncestralDiscreteScheduler(c);
             case "DPMSolverMultistepScheduler" -> new DPMSolverMultistepScheduler(c);
-            case "PNDMScheduler" -> new PNDMScheduler(c);
-            default -> throw new IllegalArgumentException("scheduler '" + c.className() + "' is not supported; use one of " + SchedulerConfig.SUPPORTED);
+            default -> new PNDMScheduler(c);
         };
     }
 
@@ -36,28 +48,24 @@ public final class Schedulers {
      * {@code SomeScheduler.from_config(pipe.scheduler.config)} does in diffusers.
      */
     public static Scheduler fromFile(Path file, String choice) throws IOException {
-        return fromJson(JsonFields.read(file), choice);
+        return fromJson(ConfigJson.read(file), choice);
     }
 
-    public static Scheduler fromJson(JsonFields json, String choice) throws ConfigException {
+    public static Scheduler fromJson(ConfigJson json, String choice) throws FormatException {
         String cls = null;
         boolean karras = false;
         if (choice != null) {
             String key = choice.toLowerCase(Locale.ROOT);
             cls = ALIASES.getOrDefault(key, choice);
             karras = key.endsWith("-karras");
-            if (!SchedulerConfig.SUPPORTED.contains(cls)) throw json.error("unknown scheduler '" + choice + "'; choose one of " + new java.util.TreeSet<>(ALIASES.keySet()) + " or a diffusers class name");
+            if (!SUPPORTED.contains(cls)) throw new FormatException(json.source(), "cannot make scheduler '" + choice + "' from it; choose one of " + new TreeSet<>(ALIASES.keySet()) + " or a diffusers class name in " + new TreeSet<>(SUPPORTED));
         }
-        SchedulerConfig c = SchedulerConfig.parse(json, cls);
-        if (karras) c = withKarras(c);
-        return create(c);
-    }
-
-    static SchedulerConfig withKarras(SchedulerConfig c) {
-        return new SchedulerConfig(c.className(), c.numTrainTimesteps(), c.betaStart(), c.betaEnd(), c.betaSchedule(), c.trainedBetas(),
-                c.predictionType(), c.timestepSpacing(), c.stepsOffset(), c.clipSample(), c.clipSampleRange(), c.setAlphaToOne(),
-                c.varianceType(), c.rescaleBetasZeroSnr(), true, c.solverOrder(), c.algorithmType(), c.solverType(),
-                c.lowerOrderFinal(), c.eulerAtFinal(), c.finalSigmasType(), c.lambdaMinClipped(), c.skipPrkSteps(),
-                c.interpolationType(), c.timestepType(), c.sigmaMin(), c.sigmaMax());
+        SchedulerConfig c = SchedulerConfig.from(json, cls);
+        if (karras) c = c.withKarrasSigmas();
+        try {
+            return create(c);
+        } catch (IllegalArgumentException e) {
+            throw new FormatException(json.source(), e.getMessage());
+        }
     }
 }

@@ -8,14 +8,14 @@ final class Spacing {
 
     static void checkSteps(SchedulerConfig c, int n) {
         if (n < 1) throw new IllegalArgumentException("the number of inference steps must be at least 1, got " + n);
-        if (n > c.numTrainTimesteps()) throw new IllegalArgumentException("num_inference_steps " + n + " cannot be larger than num_train_timesteps " + c.numTrainTimesteps());
+        if (n > c.num_train_timesteps()) throw new IllegalArgumentException("num_inference_steps " + n + " cannot be larger than num_train_timesteps " + c.num_train_timesteps());
     }
 
     /** DDIM and DDPM: integer timesteps, descending. */
     static int[] discrete(SchedulerConfig c, int n) {
         checkSteps(c, n);
-        int T = c.numTrainTimesteps();
-        return switch (c.timestepSpacing()) {
+        int T = c.num_train_timesteps();
+        return switch (c.timestep_spacing()) {
             case "linspace" -> {
                 double[] l = Np.linspace(0, T - 1, n);
                 int[] t = new int[n];
@@ -25,7 +25,7 @@ final class Spacing {
             case "leading" -> {
                 int ratio = T / n;
                 int[] t = new int[n];
-                for (int i = 0; i < n; i++) t[i] = (n - 1 - i) * ratio + c.stepsOffset();
+                for (int i = 0; i < n; i++) t[i] = (n - 1 - i) * ratio + c.steps_offset();
                 yield t;
             }
             case "trailing" -> {
@@ -34,15 +34,15 @@ final class Spacing {
                 for (int i = 0; i < a.length; i++) t[i] = (int) Np.round(a[i]) - 1;
                 yield t;
             }
-            default -> throw new IllegalArgumentException("timestep_spacing '" + c.timestepSpacing() + "' is not supported");
+            default -> throw new IllegalArgumentException("timestep_spacing '" + c.timestep_spacing() + "' is not supported");
         };
     }
 
     /** Euler-type schedulers: float timesteps, descending. */
     static float[] continuous(SchedulerConfig c, int n) {
         checkSteps(c, n);
-        int T = c.numTrainTimesteps();
-        return switch (c.timestepSpacing()) {
+        int T = c.num_train_timesteps();
+        return switch (c.timestep_spacing()) {
             case "linspace" -> {
                 double[] l = Np.linspace(0, T - 1, n);
                 float[] t = new float[n];
@@ -52,7 +52,7 @@ final class Spacing {
             case "leading" -> {
                 int ratio = T / n;
                 float[] t = new float[n];
-                for (int i = 0; i < n; i++) t[i] = (float) ((n - 1 - i) * ratio) + c.stepsOffset();
+                for (int i = 0; i < n; i++) t[i] = (float) ((n - 1 - i) * ratio) + c.steps_offset();
                 yield t;
             }
             case "trailing" -> {
@@ -61,7 +61,7 @@ final class Spacing {
                 for (int i = 0; i < a.length; i++) t[i] = (float) Np.round(a[i]) - 1f;
                 yield t;
             }
-            default -> throw new IllegalArgumentException("timestep_spacing '" + c.timestepSpacing() + "' is not supported");
+            default -> throw new IllegalArgumentException("timestep_spacing '" + c.timestep_spacing() + "' is not supported");
         };
     }
 

@@ -37,49 +37,55 @@ public final class UNet2DConditionModel {
     private final List<UpBlock> up = new ArrayList<>();
     private final GroupNorm normOut;
 
+    /**
+     * Builds the network over {@code w} (names relative to the UNet's folder/prefix).
+     * @param weightDType see {@link Layers}: null keeps the checkpoint's dtypes
+     * @throws IllegalArgumentException when the config asks for a feature codi4j does not implement
+     */
     public UNet2DConditionModel(Backend backend, Weights w, UNet2DConditionConfig cfg, DType weightDType) {
+        UNetSupport.check(cfg);
         this.cfg = cfg;
         Layers l = new Layers(backend, weightDType);
-        int[] boc = cfg.blockOutChannels();
-        int n = boc.length, temb = cfg.timeEmbedDim(), groups = cfg.normNumGroups();
-        double eps = cfg.normEps();
-        convIn = l.conv(w.pp("conv_in"), cfg.inChannels(), boc[0], cfg.convInKernel(), 1, (cfg.convInKernel() - 1) / 2);
-        timeEmbedding = TimestepEmbedding.load(l, w.pp("time_embedding"), boc[0], temb, cfg.timestepPostAct() != null);
-        String cls = cfg.classEmbedType();
+        int[] boc = cfg.block_out_channels();
+        int n = boc.length, temb = cfg.timeEmbedDim(), groups = cfg.norm_num_groups();
+        double eps = cfg.norm_eps();
+        convIn = l.conv(w.pp("conv_in"), cfg.in_channels(), boc[0], cfg.conv_in_kernel(), 1, (cfg.conv_in_kernel() - 1) / 2);
+        timeEmbedding = TimestepEmbedding.load(l, w.pp("time_embedding"), boc[0], temb, false);
+        String cls = cfg.class_embed_type();
         Weights ce = w.pp("class_embedding");
         classEmbeddingMlp = cls == null ? null : switch (cls) {
-            case "projection" -> TimestepEmbedding.load(l, ce, cfg.projectionClassEmbeddingsInputDim(), temb, false);
+            case "projection" -> TimestepEmbedding.load(l, ce, cfg.projection_class_embeddings_input_dim(), temb, false);
             case "timestep" -> TimestepEmbedding.load(l, ce, boc[0], temb, false);
             default -> null;
         };
-        classEmbeddingLinear = "simple_projection".equals(cls) ? l.linear(ce, cfg.projectionClassEmbeddingsInputDim(), temb, true) : null;
-        int blocksTemb = cfg.classEmbeddingsConcat() ? 2 * temb : temb;
-        int[] heads = cfg.numAttentionHeads();
+        classEmbeddingLinear = "simple_projection".equals(cls) ? l.linear(ce, cfg.projection_class_embeddings_input_dim(), temb, true) : null;
+        int blocksTemb = cfg.class_embeddings_concat() ? 2 * temb : temb;
+        int[] heads = cfg.num_attention_heads();
         int out = boc[0];
         for (int i = 0; i < n; i++) {
             int in = out;
             out = boc[i];
-            boolean cross = cfg.downBlockTypes().get(i).equals("CrossAttnDownBlock2D");
-            down.add(new DownBlock(l, w.pp("down_blocks").pp(i), in, out, blocksTemb, cfg.layersPerBlock()[i], cross, heads[i],
-                    cfg.transformerLayersPerBlock()[i], cfg.crossAttentionDim()[i], groups, eps, cfg.useLinearProjection(),
-                    cfg.onlyCrossAttention()[i], i < n - 1, cfg.downsamplePadding()));
+            boolean cross = cfg.down_block_types().get(i).equals("CrossAttnDownBlock2D");
+            down.add(new DownBlock(l, w.pp("down_blocks").pp(i), in, out, blocksTemb, cfg.layers_per_block()[i], cross, heads[i],
+                    cfg.transformer_layers_per_block()[i], cfg.cross_attention_dim()[i], groups, eps, cfg.use_linear_projection(),
+                    cfg.only_cross_attention()[i], i < n - 1, cfg.downsample_padding()));
         }
-        mid = cfg.midBlockType() == null ? null : new MidBlock(l, w.pp("mid_block"), boc[n - 1], blocksTemb, heads[n - 1],
-                cfg.transformerLayersPerBlock()[n - 1], cfg.crossAttentionDim()[n - 1], groups, eps, cfg.useLinearProjection(),
-                cfg.midBlockOnlyCrossAttention(), cfg.midBlockScaleFactor());
+        mid = cfg.mid_block_type() == null ? null : new MidBlock(l, w.pp("mid_block"), boc[n - 1], blocksTemb, heads[n - 1],
+                cfg.transformer_layers_per_block()[n - 1], cfg.cross_attention_dim()[n - 1], groups, eps, cfg.use_linear_projection(),
+                false, cfg.mid_block_scale_factor());
         out = boc[n - 1];
         for (int i = 0; i < n; i++) {
             int r = n - 1 - i;
             int prev = out;
             out = boc[r];
             int in = boc[Math.max(r - 1, 0)];
-            boolean cross = cfg.upBlockTypes().get(i).equals("CrossAttnUpBlock2D");
-            up.add(new UpBlock(l, w.pp("up_blocks").pp(i), in, out, prev, blocksTemb, cfg.layersPerBlock()[r] + 1, cross, heads[r],
-                    cfg.transformerLayersPerBlock()[r], cfg.crossAttentionDim()[r], groups, eps, cfg.useLinearProjection(),
-                    cfg.onlyCrossAttention()[r], i < n - 1));
+            boolean cross = cfg.up_block_types().get(i).equals("CrossAttnUpBlock2D");
+            up.add(new UpBlock(l, w.pp("up_blocks").pp(i), in, out, prev, blocksTemb, cfg.layers_per_block()[r] + 1, cross, heads[r],
+                    cfg.transformer_layers_per_block()[r], cfg.cross_attention_dim()[r], groups, eps, cfg.use_linear_projection(),
+                    cfg.only_cross_attention()[r], i < n - 1));
         }
         normOut = l.groupNorm(w.pp("conv_norm_out"), groups, boc[0], eps);
-        convOut = l.conv(w.pp("conv_out"), boc[0], cfg.outChannels(), cfg.convOutKernel(), 1, (cfg.convOutKernel() - 1) / 2);
+        convOut = l.conv(w.pp("conv_out"), boc[0], cfg.out_channels(), cfg.conv_out_kernel(), 1, (cfg.conv_out_kernel() - 1) / 2);
     }
 
     public UNet2DConditionConfig config() { return cfg; }
@@ -95,17 +101,17 @@ public final class UNet2DConditionModel {
      */
     public Tensor forward(Backend b, Tensor sample, float[] timesteps, Tensor encoderHiddenStates, Tensor classLabels) {
         int batch = sample.dim(0);
-        if (sample.rank() != 4 || sample.dim(1) != cfg.inChannels())
-            throw new IllegalArgumentException("UNet input must be (B, " + cfg.inChannels() + ", h, w), got " + sample.describe());
-        if (encoderHiddenStates.rank() != 3 || encoderHiddenStates.dim(0) != batch || encoderHiddenStates.dim(2) != cfg.crossAttentionDim()[0])
-            throw new IllegalArgumentException("encoder hidden states must be (" + batch + ", tokens, " + cfg.crossAttentionDim()[0] + "), got " + encoderHiddenStates.describe());
+        if (sample.rank() != 4 || sample.dim(1) != cfg.in_channels())
+            throw new IllegalArgumentException("UNet input must be (B, " + cfg.in_channels() + ", h, w), got " + sample.describe());
+        if (encoderHiddenStates.rank() != 3 || encoderHiddenStates.dim(0) != batch || encoderHiddenStates.dim(2) != cfg.cross_attention_dim()[0])
+            throw new IllegalArgumentException("encoder hidden states must be (" + batch + ", tokens, " + cfg.cross_attention_dim()[0] + "), got " + encoderHiddenStates.describe());
         if (timesteps.length != 1 && timesteps.length != batch) throw new IllegalArgumentException("give one timestep or one per batch element (" + batch + "), got " + timesteps.length);
-        if (cfg.classEmbedType() != null && classLabels == null) throw new IllegalArgumentException("this UNet has class_embed_type '" + cfg.classEmbedType() + "': pass class labels (for unCLIP, the noise-augmented image embedding)");
+        if (cfg.class_embed_type() != null && classLabels == null) throw new IllegalArgumentException("this UNet has class_embed_type '" + cfg.class_embed_type() + "': pass class labels (for unCLIP, the noise-augmented image embedding)");
         try (Scope s = Scope.open()) {
             Tensor emb = timeEmbedding(b, batch, timesteps, classLabels);
             Tensor siluEmb = Layers.siluInPlace(b, emb); // every ResNet applies SiLU to temb first
             Tensor x = sample;
-            if (cfg.centerInputSample()) x = b.binary(BinaryOp.ADD, b.scale(x, 2), b.toDevice(Tensor.scalar(-1)));
+            if (cfg.center_input_sample()) x = b.binary(BinaryOp.ADD, b.scale(x, 2), b.toDevice(Tensor.scalar(-1)));
             x = convIn.forward(b, x);
             Deque<Tensor> skips = new ArrayDeque<>();
             skips.push(x);
@@ -132,19 +138,19 @@ public final class UNet2DConditionModel {
             t = new float[batch];
             java.util.Arrays.fill(t, timesteps[0]);
         }
-        int ch = cfg.blockOutChannels()[0];
-        Tensor tEmb = b.toDevice(Timesteps.embedding(t, ch, cfg.flipSinToCos(), cfg.freqShift()));
+        int ch = cfg.block_out_channels()[0];
+        Tensor tEmb = b.toDevice(Timesteps.embedding(t, ch, cfg.flip_sin_to_cos(), cfg.freq_shift()));
         Tensor emb = timeEmbedding.forward(b, tEmb);
-        if (cfg.classEmbedType() == null) return emb;
-        Tensor classEmb = switch (cfg.classEmbedType()) {
+        if (cfg.class_embed_type() == null) return emb;
+        Tensor classEmb = switch (cfg.class_embed_type()) {
             case "projection" -> classEmbeddingMlp.forward(b, classLabels);
-            case "timestep" -> classEmbeddingMlp.forward(b, b.toDevice(Timesteps.embedding(classLabels.toFloatArray(), ch, cfg.flipSinToCos(), cfg.freqShift())));
+            case "timestep" -> classEmbeddingMlp.forward(b, b.toDevice(Timesteps.embedding(classLabels.toFloatArray(), ch, cfg.flip_sin_to_cos(), cfg.freq_shift())));
             case "simple_projection" -> classEmbeddingLinear.forward(b, classLabels);
             case "identity" -> classLabels;
-            default -> throw new IllegalStateException(cfg.classEmbedType());
+            default -> throw new IllegalStateException(cfg.class_embed_type());
         };
         if (classEmb.dim(0) != batch) throw new IllegalArgumentException("class labels have batch " + classEmb.dim(0) + ", the sample " + batch);
-        if (cfg.classEmbeddingsConcat()) return b.concat(-1, emb, classEmb);
+        if (cfg.class_embeddings_concat()) return b.concat(-1, emb, classEmb);
         b.binary(BinaryOp.ADD, emb, classEmb, emb);
         return emb;
     }

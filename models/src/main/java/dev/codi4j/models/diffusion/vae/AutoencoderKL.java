@@ -27,20 +27,26 @@ public final class AutoencoderKL {
     private double tileOverlap = 0.25;
 
     public AutoencoderKL(Backend backend, Weights w, AutoencoderKLConfig cfg, DType weightDType) {
+        for (String t : cfg.down_block_types()) if (!t.equals("DownEncoderBlock2D")) throw new IllegalArgumentException("VAE down block '" + t + "' is not supported; codi4j implements DownEncoderBlock2D");
+        for (String t : cfg.up_block_types()) if (!t.equals("UpDecoderBlock2D")) throw new IllegalArgumentException("VAE up block '" + t + "' is not supported; codi4j implements UpDecoderBlock2D");
+        if (cfg.up_block_types().size() != cfg.block_out_channels().length) throw new IllegalArgumentException("VAE has " + cfg.up_block_types().size() + " up blocks but " + cfg.block_out_channels().length + " block_out_channels");
+        if (!cfg.act_fn().equals("silu") && !cfg.act_fn().equals("swish")) throw new IllegalArgumentException("VAE act_fn '" + cfg.act_fn() + "' is not supported; codi4j implements silu");
+        for (int c : cfg.block_out_channels()) if (c % cfg.norm_num_groups() != 0) throw new IllegalArgumentException("VAE block_out_channels " + java.util.Arrays.toString(cfg.block_out_channels()) + " are not divisible by norm_num_groups " + cfg.norm_num_groups());
+        if (cfg.shift_factor() != null && cfg.shift_factor() != 0) throw new IllegalArgumentException("VAE shift_factor (SD3/Flux latents) is not implemented");
         this.cfg = cfg;
         Layers l = new Layers(backend, weightDType);
-        int lat = cfg.latentChannels();
+        int lat = cfg.latent_channels();
         encoder = new Encoder(l, w.pp("encoder"), cfg);
         decoder = new Decoder(l, w.pp("decoder"), cfg);
-        quantConv = cfg.useQuantConv() ? l.conv(w.pp("quant_conv"), 2 * lat, 2 * lat, 1, 1, 0) : null;
-        postQuantConv = cfg.usePostQuantConv() ? l.conv(w.pp("post_quant_conv"), lat, lat, 1, 1, 0) : null;
-        tileSampleSize = cfg.sampleSize();
+        quantConv = cfg.use_quant_conv() ? l.conv(w.pp("quant_conv"), 2 * lat, 2 * lat, 1, 1, 0) : null;
+        postQuantConv = cfg.use_post_quant_conv() ? l.conv(w.pp("post_quant_conv"), lat, lat, 1, 1, 0) : null;
+        tileSampleSize = cfg.sample_size();
     }
 
     public AutoencoderKLConfig config() { return cfg; }
 
     /** Pixels per latent along each side. */
-    public int scaleFactor() { return cfg.scaleFactor(); }
+    public int scaleFactor() { return cfg.downsampleFactor(); }
 
     /**
      * Tile size in pixels for {@link #tiledDecode}/{@link #tiledEncode} (diffusers uses the config's
@@ -174,9 +180,9 @@ public final class AutoencoderKL {
         final GroupNorm normOut;
 
         Encoder(Layers l, Weights w, AutoencoderKLConfig c) {
-            int[] boc = c.blockOutChannels();
-            int n = boc.length, g = c.normNumGroups();
-            convIn = l.conv(w.pp("conv_in"), c.inChannels(), boc[0], 3, 1, 1);
+            int[] boc = c.block_out_channels();
+            int n = boc.length, g = c.norm_num_groups();
+            convIn = l.conv(w.pp("conv_in"), c.in_channels(), boc[0], 3, 1, 1);
             resnets = new ResnetBlock2D[n][];
             downs = new Resampling.Downsample2D[n];
             int out = boc[0];
@@ -184,13 +190,13 @@ public final class AutoencoderKL {
                 int in = out;
                 out = boc[i];
                 Weights bw = w.pp("down_blocks").pp(i);
-                resnets[i] = new ResnetBlock2D[c.layersPerBlock()];
-                for (int k = 0; k < c.layersPerBlock(); k++) resnets[i][k] = new ResnetBlock2D(l, bw.pp("resnets").pp(k), k == 0 ? in : out, out, 0, g, 1e-6, 1);
+                resnets[i] = new ResnetBlock2D[c.layers_per_block()];
+                for (int k = 0; k < c.layers_per_block(); k++) resnets[i][k] = new ResnetBlock2D(l, bw.pp("resnets").pp(k), k == 0 ? in : out, out, 0, g, 1e-6, 1);
                 downs[i] = i < n - 1 ? Resampling.Downsample2D.load(l, bw.pp("downsamplers").pp(0), out, 0) : null;
             }
-            mid = new Mid(l, w.pp("mid_block"), boc[n - 1], g, c.midBlockAddAttention());
+            mid = new Mid(l, w.pp("mid_block"), boc[n - 1], g, c.mid_block_add_attention());
             normOut = l.groupNorm(w.pp("conv_norm_out"), g, boc[n - 1], 1e-6);
-            convOut = l.conv(w.pp("conv_out"), boc[n - 1], 2 * c.latentChannels(), 3, 1, 1);
+            convOut = l.conv(w.pp("conv_out"), boc[n - 1], 2 * c.latent_channels(), 3, 1, 1);
         }
 
         Tensor forward(Backend b, Tensor x) {
@@ -216,10 +222,10 @@ public final class AutoencoderKL {
         final GroupNorm normOut;
 
         Decoder(Layers l, Weights w, AutoencoderKLConfig c) {
-            int[] boc = c.blockOutChannels();
-            int n = boc.length, g = c.normNumGroups();
-            convIn = l.conv(w.pp("conv_in"), c.latentChannels(), boc[n - 1], 3, 1, 1);
-            mid = new Mid(l, w.pp("mid_block"), boc[n - 1], g, c.midBlockAddAttention());
+            int[] boc = c.block_out_channels();
+            int n = boc.length, g = c.norm_num_groups();
+            convIn = l.conv(w.pp("conv_in"), c.latent_channels(), boc[n - 1], 3, 1, 1);
+            mid = new Mid(l, w.pp("mid_block"), boc[n - 1], g, c.mid_block_add_attention());
             resnets = new ResnetBlock2D[n][];
             ups = new Resampling.Upsample2D[n];
             int out = boc[n - 1];
@@ -227,12 +233,12 @@ public final class AutoencoderKL {
                 int prev = out;
                 out = boc[n - 1 - i];
                 Weights bw = w.pp("up_blocks").pp(i);
-                resnets[i] = new ResnetBlock2D[c.layersPerBlock() + 1];
+                resnets[i] = new ResnetBlock2D[c.layers_per_block() + 1];
                 for (int k = 0; k < resnets[i].length; k++) resnets[i][k] = new ResnetBlock2D(l, bw.pp("resnets").pp(k), k == 0 ? prev : out, out, 0, g, 1e-6, 1);
                 ups[i] = i < n - 1 ? Resampling.Upsample2D.load(l, bw.pp("upsamplers").pp(0), out) : null;
             }
             normOut = l.groupNorm(w.pp("conv_norm_out"), g, boc[0], 1e-6);
-            convOut = l.conv(w.pp("conv_out"), boc[0], c.outChannels(), 3, 1, 1);
+            convOut = l.conv(w.pp("conv_out"), boc[0], c.out_channels(), 3, 1, 1);
         }
 
         Tensor forward(Backend b, Tensor z) {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import dev.codi4j.loaders.config.ConfigException;
-import dev.codi4j.loaders.config.JsonFields;
+import dev.codi4j.loaders.FormatException;
+import dev.codi4j.loaders.config.ConfigJson;
 import dev.codi4j.loaders.config.SchedulerConfig;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.models.diffusion.DiffusionFixtures;
@@ -48,9 +48,9 @@ class SchedulerParityTest {
         return tests.stream();
     }
 
-    static void check(String name, JsonObject c) throws ConfigException {
+    static void check(String name, JsonObject c) throws FormatException {
         String p = name + ".";
-        SchedulerConfig cfg = SchedulerConfig.parse(new JsonFields(c.getAsJsonObject("config"), name), null);
+        SchedulerConfig cfg = SchedulerConfig.from(ConfigJson.parse(c.getAsJsonObject("config").toString(), name));
         Scheduler s = Schedulers.create(cfg);
         float eta = c.get("eta").getAsFloat();
         if (eta > 0) ((DDIMScheduler) s).eta(eta);
@@ -90,29 +90,32 @@ class SchedulerParityTest {
     }
 
     @Test void aliasesSwitchSchedulerKeepingTheFileSettings() throws Exception {
-        JsonFields ddim = JsonFields.parse("""
+        ConfigJson ddim = ConfigJson.parse("""
                 {"_class_name": "DDIMScheduler", "beta_schedule": "scaled_linear", "beta_start": 0.00085, "beta_end": 0.012,
                  "prediction_type": "v_prediction", "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false}""", "scheduler_config.json");
         Scheduler k = Schedulers.fromJson(ddim, "dpm++2m-karras");
-        assertEquals("DPMSolverMultistepScheduler", k.config().className());
-        assertTrue(k.config().useKarrasSigmas());
-        assertEquals("v_prediction", k.config().predictionType());
-        assertEquals("linspace", k.config().timestepSpacing(), "Euler/DPM default spacing applies when the file has none, as in from_config");
-        ConfigException bad = assertThrows(ConfigException.class, () -> Schedulers.fromJson(ddim, "heun"));
+        assertEquals("DPMSolverMultistepScheduler", k.config()._class_name());
+        assertTrue(k.config().use_karras_sigmas());
+        assertEquals("v_prediction", k.config().prediction_type());
+        assertEquals("linspace", k.config().timestep_spacing(), "Euler/DPM default spacing applies when the file has none, as in from_config");
+        FormatException bad = assertThrows(FormatException.class, () -> Schedulers.fromJson(ddim, "heun"));
         assertTrue(bad.getMessage().contains("scheduler_config.json") && bad.getMessage().contains("heun"), bad.getMessage());
     }
 
     @Test void badConfigsAreExplained() {
-        ConfigException e = assertThrows(ConfigException.class, () -> SchedulerConfig.parse(JsonFields.parse(
-                "{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"uniform\"}", "s.json"), null));
+        FormatException e = assertThrows(FormatException.class, () -> SchedulerConfig.from(ConfigJson.parse(
+                "{\"_class_name\": \"DDIMScheduler\", \"timestep_spacing\": \"uniform\"}", "s.json")));
         assertTrue(e.getMessage().contains("timestep_spacing") && e.getMessage().contains("uniform"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> SchedulerConfig.parse(JsonFields.parse(
-                "{\"_class_name\": \"DDIMScheduler\", \"num_train_timesteps\": \"many\"}", "s.json"), null));
+        e = assertThrows(FormatException.class, () -> SchedulerConfig.from(ConfigJson.parse(
+                "{\"_class_name\": \"DDIMScheduler\", \"num_train_timesteps\": \"many\"}", "s.json")));
         assertTrue(e.getMessage().contains("num_train_timesteps"), e.getMessage());
         IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> {
-            Scheduler s = Schedulers.create(SchedulerConfig.parse(JsonFields.parse("{\"_class_name\": \"DDIMScheduler\"}", "s.json"), null));
+            Scheduler s = Schedulers.create(SchedulerConfig.from(ConfigJson.parse("{\"_class_name\": \"DDIMScheduler\"}", "s.json")));
             s.setTimesteps(1001);
         });
         assertTrue(tooMany.getMessage().contains("1001"), tooMany.getMessage());
+        FormatException thr = assertThrows(FormatException.class, () -> Schedulers.fromJson(ConfigJson.parse(
+                "{\"_class_name\": \"DDPMScheduler\", \"thresholding\": true}", "scheduler_config.json"), null));
+        assertTrue(thr.getMessage().contains("scheduler_config.json") && thr.getMessage().contains("thresholding"), thr.getMessage());
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.codi4j.loaders.config.ConfigException;
-import dev.codi4j.loaders.config.JsonFields;
+import dev.codi4j.loaders.FormatException;
+import dev.codi4j.loaders.config.ConfigJson;
 import dev.codi4j.loaders.config.UNet2DConditionConfig;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.loaders.weights.WeightsException;
@@ -33,7 +33,7 @@ class UNetParityTest {
     @AfterAll static void close() { b.close(); }
 
     static UNet2DConditionModel load(String folder, Weights w, DType dtype) throws Exception {
-        UNet2DConditionConfig cfg = UNet2DConditionConfig.read(DiffusionFixtures.path(folder + "/config.json"));
+        UNet2DConditionConfig cfg = UNet2DConditionConfig.load(DiffusionFixtures.path(folder + "/config.json"));
         return new UNet2DConditionModel(b, w, cfg, dtype);
     }
 
@@ -47,8 +47,8 @@ class UNetParityTest {
         try (Weights w = DiffusionFixtures.weights("unet_unclip/model.safetensors"); Weights io = DiffusionFixtures.weights("unet_unclip/io.safetensors")) {
             UNet2DConditionModel unet = load("unet_unclip", w, null);
             assertTrue(w.unused().isEmpty(), "checkpoint tensors the model never read: " + w.unused());
-            assertEquals("projection", unet.config().classEmbedType());
-            assertEquals(2, unet.config().numAttentionHeads()[0]);
+            assertEquals("projection", unet.config().class_embed_type());
+            assertEquals(2, unet.config().num_attention_heads()[0]);
             Tensor x = io.get("sample"), ctx = io.get("encoder_hidden_states"), cls = io.get("class_labels");
             Tensor y = unet.forward(b, x, io.get("timesteps").toFloatArray(), ctx, cls);
             assertEquals(java.util.List.of(2, 4, 8, 8), java.util.Arrays.stream(y.shape()).boxed().toList());
@@ -100,14 +100,18 @@ class UNetParityTest {
     }
 
     @Test void configHeadsFollowDiffusersNaming() throws Exception {
-        UNet2DConditionConfig sd2 = UNet2DConditionConfig.sd21Unclip();
-        assertEquals(5, sd2.numAttentionHeads()[0]);
+        UNet2DConditionConfig sd2 = UNet2DConditionConfig.sd21UnclipH();
+        assertEquals(5, sd2.num_attention_heads()[0]);
         assertEquals(1280, sd2.timeEmbedDim());
-        ConfigException e = assertThrows(ConfigException.class, () -> UNet2DConditionConfig.parse(JsonFields.parse(
+        UNet2DConditionConfig three = UNet2DConditionConfig.from(ConfigJson.parse(
                 "{\"block_out_channels\": [320, 640], \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], "
-                        + "\"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"], \"attention_head_dim\": [3, 10]}", "unet/config.json")));
-        assertTrue(e.getMessage().contains("unet/config.json") && e.getMessage().contains("3 heads"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> UNet2DConditionConfig.parse(JsonFields.parse("{\"addition_embed_type\": \"text_time\"}", "unet/config.json")));
+                        + "\"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"], \"attention_head_dim\": [3, 10]}", "unet/config.json"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNetSupport.check(three));
+        assertTrue(e.getMessage().contains("3 heads"), e.getMessage());
+        UNet2DConditionConfig sdxl = UNet2DConditionConfig.from(ConfigJson.parse("{\"addition_embed_type\": \"text_time\"}", "unet/config.json"));
+        e = assertThrows(IllegalArgumentException.class, () -> UNetSupport.check(sdxl));
         assertTrue(e.getMessage().contains("addition_embed_type"), e.getMessage());
+        FormatException f = assertThrows(FormatException.class, () -> UNetSupport.checkJson(ConfigJson.parse("{\"time_cond_proj_dim\": 256}", "unet/config.json")));
+        assertTrue(f.getMessage().contains("unet/config.json") && f.getMessage().contains("time_cond_proj_dim"), f.getMessage());
     }
 }

@@ -29,7 +29,7 @@ class VaeParityTest {
         b = Backends.create("cpu");
         w = DiffusionFixtures.weights("vae/model.safetensors");
         io = DiffusionFixtures.weights("vae/io.safetensors");
-        vae = new AutoencoderKL(b, w, AutoencoderKLConfig.read(DiffusionFixtures.path("vae/config.json")), null);
+        vae = new AutoencoderKL(b, w, AutoencoderKLConfig.load(DiffusionFixtures.path("vae/config.json")), null);
     }
 
     @AfterAll static void close() { w.close(); io.close(); b.close(); }

@@ -1,0 +1,239 @@
+package dev.codi4j.bench;
+
+import dev.codi4j.kernels.cpu.CpuBackend;
+import dev.codi4j.kernels.cpu.Parallel;
+import dev.codi4j.kernels.cpu.matmul.Linear;
+import dev.codi4j.tensor.Backend;
+import dev.codi4j.tensor.Backends;
+import dev.codi4j.tensor.DType;
+import dev.codi4j.tensor.Numerics;
+import dev.codi4j.tensor.Tensor;
+import dev.codi4j.tensor.spi.BackendProvider;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import jdk.incubator.vector.FloatVector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code codi4j bench kernels}: the CPU matrix kernels at real model shapes, each next to the ceiling
+ * measured in the same run — GEMV (LLM decode) against memory read bandwidth, GEMM, convolution and
+ * attention against the FMA peak and against OpenBLAS's sgemm on the same buffers and threads.
+ * Weights are random; every GEMV cycles through enough copies of its matrix (≥ 256 MiB) that none
+ * is served from the L3 cache.
+ */
+@Command(name = "kernels", mixinStandardHelpOptions = true,
+        description = {"GEMV, GEMM, conv and attention kernels vs memory bandwidth, FMA peak and OpenBLAS, measured in one run.",
+                "Each result line: name, value, unit, fraction of its roofline (and the peer where there is one)."})
+public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
+    @Option(names = "--threads", description = "worker threads (default: all cores)") int threads = 0;
+    @Option(names = "--quick", description = "fewer repetitions and a shorter attention budget") boolean quick;
+    @Option(names = "--attention-seconds", description = "skip attention if it would take longer than this (default: ${DEFAULT-VALUE})") double attentionSeconds = 120;
+
+    private final PrintStream out = System.out;
+    private double bandwidth, peak;
+
+    @Override public int order() { return 10; }
+
+    @Override public Integer call() {
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        try (Backend backend = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
+            Parallel pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
+            int reps = quick ? 3 : 5;
+            out.printf(Locale.ROOT, "codi4j bench kernels: backend %s, %d threads, %d-bit float vectors, Java %s%n",
+                    backend.name(), t, FloatVector.SPECIES_PREFERRED.vectorBitSize(), Runtime.version());
+            bandwidth = Rooflines.memoryReadBandwidth(pool, 1L << 30, reps);
+            peak = Rooflines.fmaPeak(pool, quick ? 20_000_000L : 40_000_000L, 3);
+            line("ceiling memory read (1 GiB sum)", bandwidth / 1e9, "GB/s", 1, "itself");
+            line("ceiling fp32 FMA peak", peak / 1e9, "GFLOP/s", 1, "itself");
+
+            for (int[] nk : new int[][] {{4096, 4096}, {11008, 4096}}) {
+                for (DType dt : new DType[] {DType.F16, DType.Q8_0, DType.Q4_0}) gemv(backend, dt, nk[0], nk[1], reps);
+            }
+            OpenBlas.Result blas = OpenBlas.load();
+            gemm(backend, DType.F32, 512, 4096, 4096, reps, blas, t);
+            gemm(backend, DType.F16, 512, 4096, 4096, quick ? 2 : 3, OpenBlas.Result.none(), t);
+            crossover(backend, quick ? 2 : 3);
+            conv(backend, 2, 320, 96, 96, 320, quick ? 1 : 2);
+            conv(backend, 2, 1280, 24, 24, 1280, quick ? 1 : 2);
+            attention(backend, 1, 5, 9216, 64);
+            if (blas.blas().isEmpty()) out.println("peer openblas skipped: " + blas.whyNot());
+            else out.println("peer openblas: " + blas.blas().get().path() + " (" + blas.blas().get().config() + ")");
+        }
+        return 0;
+    }
+
+    private void line(String name, double value, String unit, double fraction, String of) {
+        out.printf(Locale.ROOT, "%-40s %9.1f %-8s %5.2f of %s%n", name, value, unit, fraction, of);
+    }
+
+    // ---- GEMV ----------------------------------------------------------------------------------
+
+    /** A random (n, k) weight tensor: 64 random rows tiled over the matrix (contents do not change the speed). */
+    static Tensor randomWeights(DType dt, int n, int k, long seed) {
+        Random r = new Random(seed);
+        int rows = Math.min(64, n);
+        float[] v = new float[rows * k];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
+        Tensor pattern = Tensor.fromFloats(v, rows, k);
+        Tensor q = Backends.create("reference").copyOf(pattern, dt);
+        Tensor w = Tensor.allocate(dt, n, k);
+        MemorySegment dst = w.data(), src = q.data();
+        for (long off = 0; off < dst.byteSize(); off += src.byteSize()) MemorySegment.copy(src, 0, dst, off, Math.min(src.byteSize(), dst.byteSize() - off));
+        pattern.close();
+        q.close();
+        return w;
+    }
+
+    static Tensor randomActivations(int m, int k, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[m * k];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
+        return Tensor.fromFloats(v, m, k);
+    }
+
+    private void gemv(Backend b, DType dt, int n, int k, int reps) {
+        long bytes = dt.byteSize((long) n * k);
+        int copies = (int) Math.max(2, (256L << 20) / bytes + 1);
+        List<Tensor> ws = new ArrayList<>();
+        for (int c = 0; c < copies; c++) ws.add(randomWeights(dt, n, k, 100 + c));
+        Tensor x = randomActivations(1, k, 1), y = Tensor.allocate(DType.F32, 1, n);
+        for (int i = 0; i < 3 * copies; i++) b.linear(x, ws.get(i % copies), null, y);
+        double best = Double.MAX_VALUE;
+        int calls = Math.max(copies * 2, 16);
+        for (int r = 0; r < reps * 2; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < calls; i++) b.linear(x, ws.get(i % copies), null, y);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / calls);
+        }
+        double gbs = bytes / best / 1e9;
+        line(String.format(Locale.ROOT, "gemv %s %dx%d m=1 (%.2f ms)", dt.name().toLowerCase(Locale.ROOT), n, k, best * 1e3), gbs, "GB/s", gbs * 1e9 / bandwidth, "memory read");
+        for (Tensor w : ws) w.close();
+        x.close();
+        y.close();
+    }
+
+    // ---- GEMM ----------------------------------------------------------------------------------
+
+    private void gemm(Backend b, DType dt, int m, int n, int k, int reps, OpenBlas.Result blas, int t) {
+        Tensor x = randomActivations(m, k, 2), w = randomWeights(dt, n, k, 3), y = Tensor.allocate(DType.F32, m, n);
+        double flop = 2.0 * m * n * k;
+        b.linear(x, w, null, y); // warm-up
+        double best = timeBest(reps, () -> b.linear(x, w, null, y));
+        double ours = flop / best / 1e9;
+        String name = String.format(Locale.ROOT, "gemm %s-weights %dx%dx%d (%.1f ms)", dt.name().toLowerCase(Locale.ROOT), m, n, k, best * 1e3);
+        if (blas.blas().isEmpty()) {
+            line(name, ours, "GFLOP/s", ours * 1e9 / peak, "fma peak");
+        } else {
+            OpenBlas ob = blas.blas().get();
+            ob.threads(t);
+            Tensor y2 = Tensor.allocate(DType.F32, m, n);
+            ob.sgemm(m, n, k, x.data(), w.data(), true, y2.data());
+            double bb = timeBest(reps, () -> ob.sgemm(m, n, k, x.data(), w.data(), true, y2.data()));
+            best = Math.min(best, timeBest(Math.max(1, reps / 2), () -> b.linear(x, w, null, y))); // ours again after the peer, take the best
+            ours = flop / best / 1e9;
+            double theirs = flop / bb / 1e9;
+            name = String.format(Locale.ROOT, "gemm %s-weights %dx%dx%d (%.1f ms)", dt.name().toLowerCase(Locale.ROOT), m, n, k, best * 1e3);
+            line(name, ours, "GFLOP/s", ours * 1e9 / peak, String.format(Locale.ROOT, "fma peak; openblas %.1f GFLOP/s (%.1f ms), ours/openblas %.2f, max |diff| %.1e",
+                    theirs, bb * 1e3, ours / theirs, maxAbsDiff(y, y2)));
+            y2.close();
+        }
+        x.close();
+        w.close();
+        y.close();
+    }
+
+    private static double maxAbsDiff(Tensor a, Tensor b) {
+        MemorySegment sa = a.data(), sb = b.data();
+        double worst = 0;
+        for (long i = 0; i < a.numel(); i++) worst = Math.max(worst, Math.abs(sa.get(Numerics.F32, 4 * i) - sb.get(Numerics.F32, 4 * i)));
+        return worst;
+    }
+
+    /** Time per row of x for F16 weights with the GEMV path forced and with the GEMM path forced: where the crossover lies. */
+    private void crossover(Backend b, int reps) {
+        int n = 4096, k = 4096;
+        Tensor w = randomWeights(DType.F16, n, k, 4);
+        int saved = Linear.gemvMaxRows(Linear.GEMV_MAX_ROWS);
+        try {
+            StringBuilder sb = new StringBuilder("crossover f16 4096x4096, ms per call (gemv/gemm):");
+            for (int m : new int[] {1, 4, 8, 16, 32}) {
+                Tensor x = randomActivations(m, k, m), y = Tensor.allocate(DType.F32, m, n);
+                Linear.gemvMaxRows(Integer.MAX_VALUE);
+                b.linear(x, w, null, y);
+                double gv = timeBest(reps, () -> b.linear(x, w, null, y));
+                Linear.gemvMaxRows(0);
+                b.linear(x, w, null, y);
+                double gm = timeBest(reps, () -> b.linear(x, w, null, y));
+                sb.append(String.format(Locale.ROOT, "  m=%d %.2f/%.2f", m, gv * 1e3, gm * 1e3));
+                x.close();
+                y.close();
+            }
+            out.println(sb.append("  (GEMV used up to m=").append(Linear.GEMV_MAX_ROWS).append(')'));
+        } finally {
+            Linear.gemvMaxRows(saved);
+            w.close();
+        }
+    }
+
+    // ---- convolution and attention -----------------------------------------------------------
+
+    private void conv(Backend b, int batch, int c, int h, int wd, int o, int reps) {
+        Tensor x = randomActivations(batch * c, h * wd, 5).view(batch, c, h, wd);
+        Tensor w = randomActivations(o, c * 9, 6).view(o, c, 3, 3);
+        Tensor y = Tensor.allocate(DType.F32, batch, o, h, wd);
+        int[] one = {1, 1};
+        b.conv(x, w, null, one, one, null, 1, y);
+        double best = timeBest(reps, () -> b.conv(x, w, null, one, one, null, 1, y));
+        double gf = 2.0 * batch * o * c * 9 * h * wd / best / 1e9;
+        line(String.format(Locale.ROOT, "conv3x3 %dx%dx%dx%d->%d (%.0f ms)", batch, c, h, wd, o, best * 1e3), gf, "GFLOP/s", gf * 1e9 / peak, "fma peak");
+        x.close();
+        w.close();
+        y.close();
+    }
+
+    private void attention(Backend b, int batch, int heads, int s, int d) {
+        String name = String.format(Locale.ROOT, "attention b=%d h=%d s=%d d=%d", batch, heads, s, d);
+        double flop = 4.0 * batch * heads * s * (double) s * d;
+        // probe on a small size first: the reference fallback would take hours at full size
+        int ps = 256;
+        Tensor pq = randomActivations(batch * heads * ps, d, 7).view(batch, heads, ps, d);
+        long t0 = System.nanoTime();
+        Tensor po = b.attention(pq, pq, pq, null, false, 0.125f);
+        double probe = (System.nanoTime() - t0) / 1e9;
+        double estimate = probe * ((double) s / ps) * ((double) s / ps);
+        pq.close();
+        po.close();
+        if (estimate > attentionSeconds) {
+            out.printf(Locale.ROOT, "%-40s skipped: a %d-token probe took %.2f s, so the full size would take ~%.0f s (> %.0f s; the attention kernel is probably still the reference fallback)%n",
+                    name, ps, probe, estimate, attentionSeconds);
+            return;
+        }
+        Tensor q = randomActivations(batch * heads * s, d, 8).view(batch, heads, s, d);
+        Tensor k = randomActivations(batch * heads * s, d, 9).view(batch, heads, s, d);
+        Tensor v = randomActivations(batch * heads * s, d, 10).view(batch, heads, s, d);
+        Tensor o = Tensor.allocate(DType.F32, batch, heads, s, d);
+        double best = timeBest(quick ? 1 : 2, () -> b.attention(q, k, v, null, false, (float) (1 / Math.sqrt(d)), o));
+        double gf = flop / best / 1e9;
+        line(String.format(Locale.ROOT, "%s (%.2f s)", name, best), gf, "GFLOP/s", gf * 1e9 / peak, "fma peak");
+        q.close();
+        k.close();
+        v.close();
+        o.close();
+    }
+
+    private static double timeBest(int reps, Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        }
+        return best;
+    }
+}
