@@ -33,7 +33,7 @@ public record Layers(Backend backend, DType weightDType) {
         DType dt = weightDType == null ? null : weightDType.isQuantized() ? DType.F16 : weightDType;
         Tensor weight = dt == null ? w.get("weight", out, in, kernel, kernel) : w.get("weight", dt, out, in, kernel, kernel);
         if (weight.dtype().isQuantized()) weight = w.get("weight", DType.F16, out, in, kernel, kernel);
-        Tensor bias = w.contains("bias") ? w.get("bias", DType.F32, out) : null;
+        Tensor bias = w.get("bias", DType.F32, out); // every convolution of the SD networks has one
         return new Conv(backend.toDevice(weight), bias == null ? null : backend.toDevice(bias), new int[] {stride, stride}, padding, new int[] {1, 1}, 1);
     }
 
