@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.codi4j.kernels.cpu.CpuBackend;
+import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.LlamaConfig;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.models.llama.Llama;
@@ -20,8 +22,6 @@ import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,7 +44,9 @@ import picocli.CommandLine.Option;
 @Command(name = "llm", mixinStandardHelpOptions = true,
         description = {"Llama-2 prefill/decode tok/s, decode roofline fraction and peak RSS on random weights of real shapes;",
                 "with LLAMA_BENCH=/path/to/llama-bench, llama.cpp on the same GGUF file side by side."})
-public final class LlmBench implements Callable<Integer> {
+public final class LlmBench implements BenchSubcommand, Callable<Integer> {
+
+    @Override public int order() { return 20; }
 
     @Option(names = "--size", defaultValue = "7b", description = "7b, 13b or tiny (default: ${DEFAULT-VALUE}); ignored with --model")
     String size;
@@ -103,8 +102,10 @@ public final class LlmBench implements Callable<Integer> {
         String llamaBench = llamaBenchPath == null || llamaBenchPath.isBlank() ? null : llamaBenchPath;
         try (Backend backend = Backends.create(device, new BackendProvider.Options(threads, 0))) {
             int t = backend.threads();
-            double bandwidth = readBandwidth(t, bandwidthBytes);
-            out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (%d threads, %d MiB, best of 5)%n",
+            double bandwidth;
+            if (backend instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
+            else try (Parallel pool = new Parallel(t)) { bandwidth = Rooflines.memoryReadBandwidth(pool, bandwidthBytes, 5); }
+            out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (Rooflines probe, %d threads, %d MiB, best of 5)%n",
                     Runtime.getRuntime().availableProcessors(), backend.name(), t, bandwidth / 1e9, t, bandwidthBytes >> 20);
             hwmReset = resetPeakRss();
 
@@ -312,47 +313,4 @@ public final class LlmBench implements Callable<Integer> {
         return 0;
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static volatile float sink;
-
-    /**
-     * Read bandwidth (bytes/s): {@code threads} threads each sum a contiguous share of {@code bytes}
-     * with the Vector API; best of 5 passes after a first-touch fill and a warm-up.
-     */
-    static double readBandwidth(int threads, long bytes) throws InterruptedException {
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment seg = arena.allocate(bytes, 4096);
-            seg.fill((byte) 1);
-            for (int i = 0; i < 50; i++) sink += sum(seg, 0, Math.min(bytes, 1 << 22)); // compile the loop before timing
-            long share = bytes / threads / 256 * 256;
-            double best = 0;
-            for (int r = 0; r < 5; r++) {
-                float[] sums = new float[threads];
-                Thread[] ts = new Thread[threads];
-                long t0 = System.nanoTime();
-                for (int i = 0; i < threads; i++) {
-                    final int w = i;
-                    ts[i] = Thread.ofPlatform().start(() -> sums[w] = sum(seg, w * share, (w + 1) * share));
-                }
-                for (Thread th : ts) th.join();
-                long ns = System.nanoTime() - t0;
-                for (float s : sums) sink += s;
-                best = Math.max(best, (double) share * threads / ns * 1e9);
-            }
-            return best;
-        }
-    }
-
-    private static float sum(MemorySegment s, long from, long to) {
-        int vb = F.vectorByteSize();
-        java.nio.ByteOrder le = java.nio.ByteOrder.LITTLE_ENDIAN;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (long o = from; o <= to - 4L * vb; o += 4L * vb) {
-            a0 = a0.add(FloatVector.fromMemorySegment(F, s, o, le));
-            a1 = a1.add(FloatVector.fromMemorySegment(F, s, o + vb, le));
-            a2 = a2.add(FloatVector.fromMemorySegment(F, s, o + 2L * vb, le));
-            a3 = a3.add(FloatVector.fromMemorySegment(F, s, o + 3L * vb, le));
-        }
-        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
-    }
 }
