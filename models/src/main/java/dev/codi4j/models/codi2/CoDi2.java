@@ -112,10 +112,7 @@ public final class CoDi2 implements AutoCloseable {
 
     private static CoDi2 load(CoDi2Config config, Backend b, Options options, boolean owns) throws IOException {
         Consumer<String> log = options.log();
-        Consumer<String> sink = line -> {
-            LOG.info(line);
-            if (log != null) log.accept(line);
-        };
+        Consumer<String> sink = log != null ? log : LOG::info;
         long t0 = System.nanoTime();
         Components parts = Components.load(config, b, sink, options.encoder(), options.imageDecoder());
         try {
