@@ -84,7 +84,7 @@ class Codi2CliTest {
                 {"generate", "-c", cfg, "-p", "x", "--image", txt.toString(), "--out", out.toString()},
                 {"generate", "-c", tmp.resolve("nope.json").toString(), "-p", "x", "--out", out.toString()},
                 {"generate", "-c", cfg, "-p", "{image} and {image}", "--image", demo.resolve("inputs/photo.png").toString(), "--out", out.toString()},
-                {"generate", "-c", cfg, "--ctx", "40", "-p", "Look", "--image", demo.resolve("inputs/photo.png").toString(), "--image",
+                {"generate", "-c", cfg, "--ctx", "300", "-p", "Look", "--image", demo.resolve("inputs/photo.png").toString(), "--image",
                         demo.resolve("inputs/photo.png").toString(), "--out", out.toString(), "-q"},
         };
         String[] expect = {"missing.png", "notes.txt could not be read as an image", "nope.json", "more {image} slots", "context"};

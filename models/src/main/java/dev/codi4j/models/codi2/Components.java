@@ -9,7 +9,7 @@ import dev.codi4j.loaders.tokenizer.SentencePieceTokenizer;
 import dev.codi4j.loaders.tokenizer.Tokenizer;
 import dev.codi4j.loaders.tokenizer.TokenizerException;
 import dev.codi4j.loaders.weights.WeightsException;
-import dev.codi4j.models.codi2.demo.DemoEncoder;
+import dev.codi4j.models.codi2.components.ImageBindEncoder;
 import dev.codi4j.models.codi2.demo.DemoImageDecoder;
 import dev.codi4j.models.codi2.spi.ImageDecoder;
 import dev.codi4j.models.codi2.spi.MediaEncoder;
@@ -155,10 +155,15 @@ final class Components implements AutoCloseable {
     static MediaEncoder encoder(CoDi2Config.Component c, Backend b) throws IOException {
         Path p = locate(c, "imagebind");
         return switch (c.kind()) {
-            case "demo" -> DemoEncoder.load(p, b);
-            case "imagebind" -> throw new ConfigException("\"imagebind\": the ImageBind network is not wired into this build yet (models/imagebind is "
-                    + "landing separately); until then CoDi-2 runs with the demo encoder only. Location given: " + c.location());
-            default -> throw new ConfigException("\"imagebind\": unknown kind '" + c.kind() + "'; expected imagebind or demo");
+            case "imagebind" -> {
+                try {
+                    yield ImageBindEncoder.load(p, b);
+                } catch (IllegalArgumentException | FormatException e) {
+                    if (e instanceof ConfigException ce) throw ce;
+                    throw new ConfigException("\"imagebind\": " + p + " could not be loaded as ImageBind: " + e.getMessage(), e);
+                }
+            }
+            default -> throw new ConfigException("\"imagebind\": unknown kind '" + c.kind() + "'; expected imagebind");
         };
     }
 

@@ -62,7 +62,7 @@ class BadInputTest {
     @Test
     void configNamingMissingComponents(@TempDir Path tmp) throws Exception {
         String base = demoJson().replace("\"llm\": \"llm\"", "\"llm\": \"" + dir.resolve("llm") + "\"")
-                .replace("\"codi2/", "\"" + dir + "/codi2/").replace("\"path\": \"encoder\"", "\"path\": \"" + dir.resolve("encoder") + "\"")
+                .replace("\"codi2/", "\"" + dir + "/codi2/").replace("\"imagebind/", "\"" + dir + "/imagebind/")
                 .replace("\"path\": \"decoder\"", "\"path\": \"" + dir.resolve("decoder") + "\"");
         // sanity: the rewritten config loads
         try (CoDi2 m = CoDi2.load(writeConfig(tmp, base))) { assertEquals(CoDi2.Mode.CODI2, m.mode()); }
@@ -70,10 +70,10 @@ class BadInputTest {
                 {"\"llm\": \"" + dir.resolve("llm") + "\"", "\"llm\": \"" + tmp.resolve("no-llm") + "\"", "\"llm\": not found"},
                 {"\"llm\": \"" + dir.resolve("llm") + "\"", "\"llm\": \"nobody/no-such-model\"", "codi4j download nobody/no-such-model"},
                 {dir + "/codi2/codi2_weights.safetensors", tmp + "/gone.pt", "codi2_weights\": file not found"},
-                {"\"path\": \"" + dir.resolve("encoder") + "\"", "\"path\": \"" + tmp.resolve("no-encoder") + "\"", "\"imagebind\": not found"},
+                {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + tmp.resolve("no-imagebind.pth") + "\"", "\"imagebind\": not found"},
                 {"\"path\": \"" + dir.resolve("decoder") + "\"", "\"path\": \"" + tmp.resolve("no-decoder") + "\"", "\"image_decoder\": not found"},
                 {"\"kind\": \"demo\", \"path\": \"" + dir.resolve("decoder") + "\"", "\"kind\": \"unclip\", \"path\": \"" + dir.resolve("decoder") + "\"", "not wired"},
-                {"\"kind\": \"demo\", \"path\": \"" + dir.resolve("encoder") + "\"", "\"kind\": \"demo\", \"path\": \"" + dir.resolve("decoder") + "\"", "demo encoder"},
+                {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + dir + "/codi2/codi2_weights.safetensors\"", "ImageBind"},
         };
         for (String[] c : cases) {
             assertTrue(base.contains(c[0]), "test setup: " + c[0]);
@@ -108,7 +108,7 @@ class BadInputTest {
     @Test
     void weightsForAnotherModel(@TempDir Path tmp) throws Exception {
         String json = demoJson().replace("\"llm\": \"llm\"", "\"llm\": \"" + dir.resolve("llm") + "\"")
-                .replace("\"path\": \"encoder\"", "\"path\": \"" + dir.resolve("encoder") + "\"").replace("\"path\": \"decoder\"", "\"path\": \"" + dir.resolve("decoder") + "\"");
+                .replace("\"imagebind/", "\"" + dir + "/imagebind/").replace("\"path\": \"decoder\"", "\"path\": \"" + dir.resolve("decoder") + "\"");
         // the parity fixture's CoDi-2 weights (hidden 32) against the demo LLM (hidden 64)
         Path other = Path.of(BadInputTest.class.getResource("/fixtures/codi2/codi2_delta.pt").toURI());
         Path cfg = writeConfig(tmp, json.replace("\"codi2/codi2_weights.safetensors\"", "\"" + other + "\""));

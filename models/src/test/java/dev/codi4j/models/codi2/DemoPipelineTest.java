@@ -43,7 +43,7 @@ class DemoPipelineTest {
 
     @AfterAll static void close() { model.close(); }
 
-    static int imageRows() { return 17; } // the demo encoder: CLS + 4×4 patches
+    static int imageRows() { return 257; } // the demo's tiny ImageBind: CLS + 16×16 patches, as the real one
 
     @Test
     void theDemoModelIsWrittenOnceAndReused() throws Exception {
@@ -197,12 +197,12 @@ class DemoPipelineTest {
 
     @Test
     void tooManyMediaForTheContextIsATypedErrorAndChangesNothing() throws Exception {
-        CoDi2Config cfg = CoDi2Config.read(dir.resolve("codi2.json")).withContextLength(64);
+        CoDi2Config cfg = CoDi2Config.read(dir.resolve("codi2.json")).withContextLength(600);
         try (CoDi2 m = CoDi2.load(cfg, CoDi2.Options.defaults()); Conversation c = m.newConversation()) {
             PromptTooLongException e = assertThrows(PromptTooLongException.class,
                     () -> c.send(Prompt.of("Look ", photo, photo, photo, photo)));
-            assertTrue(e.getMessage().contains("4 images × 17 rows") && e.getMessage().contains("context_length"), e.getMessage());
-            assertEquals(64, e.capacity());
+            assertTrue(e.getMessage().contains("4 images × 257 rows") && e.getMessage().contains("context_length"), e.getMessage());
+            assertEquals(600, e.capacity());
             assertEquals(0, c.contextUsed());
             assertTrue(c.turns().isEmpty());
             assertFalse(c.send(Prompt.of("Look ", photo)).text().isEmpty(), "a turn that fits still works");
@@ -231,7 +231,7 @@ class DemoPipelineTest {
             double n = 0;
             for (float v : audio) n += v * v;
             assertEquals(20, Math.sqrt(n), 1e-3, "audio embeddings are ImageBind's unit × 20");
-            GeneratedImage g = d.generate(List.of(ImageBindDirect.Weighted.of(bird, 1), ImageBindDirect.Weighted.of("a bird sings", 1)), m.config().image(), 7, null, ReplyListener.NONE);
+            GeneratedImage g = d.generate(List.of(ImageBindDirect.Weighted.of(bird, 1), ImageBindDirect.Weighted.of(photo, 1)), m.config().image(), 7, null, ReplyListener.NONE);
             assertEquals(7, g.seed());
         }
     }

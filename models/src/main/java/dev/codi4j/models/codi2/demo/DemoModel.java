@@ -4,7 +4,14 @@ import dev.codi4j.loaders.media.Audio;
 import dev.codi4j.loaders.media.Image;
 import dev.codi4j.loaders.media.Images;
 import dev.codi4j.loaders.media.Wav;
+import dev.codi4j.loaders.safetensors.Safetensors;
 import dev.codi4j.loaders.safetensors.SafetensorsWriter;
+import dev.codi4j.models.imagebind.ImageBind;
+import dev.codi4j.models.imagebind.ImageBindConfig;
+import dev.codi4j.models.imagebind.Modality;
+import dev.codi4j.models.imagebind.RandomImageBind;
+import dev.codi4j.tensor.DType;
+import java.util.EnumSet;
 import dev.codi4j.loaders.tokenizer.EncodeOptions;
 import dev.codi4j.loaders.tokenizer.SentencePieceTokenizer;
 import dev.codi4j.loaders.tokenizer.Tokenizer;
@@ -30,8 +37,9 @@ import java.util.stream.Stream;
  * the real loading code reads it — a Hugging Face Llama folder ({@code config.json},
  * {@code model.safetensors}, {@code tokenizer.model}), CoDi-2 weights with the official state-dict
  * names ({@code codi_llama_proj.*}, {@code codi_llama_decode.*},
- * {@code llama_model.base_model.model.model.layers.N.self_attn.q_proj.lora_A.default.weight}), and
- * the labelled demo encoder and image decoder folders — plus a {@code codi2.json} and two input files.
+ * {@code llama_model.base_model.model.model.layers.N.self_attn.q_proj.lora_A.default.weight}), an
+ * ImageBind checkpoint (upstream names, toy widths, 257 vision tokens as the real model), and the
+ * labelled demo image decoder folder — plus a {@code codi2.json} and two input files.
  *
  * <p>ALL WEIGHTS ARE RANDOM (seeded, so every run writes the same bytes). One thing is planted: the
  * LLM's output head holds a word chain, so that after "Assistant:" the tiny model says "Here it is
@@ -43,12 +51,17 @@ import java.util.stream.Stream;
  */
 public final class DemoModel {
     /** Bumped whenever the files written change. */
-    public static final String VERSION = "1";
+    public static final String VERSION = "2";
     /** The sentence planted in the LLM's output head. */
     public static final String PLANTED_REPLY = "Here it is <p> enjoy";
 
     static final int DIM = 32, HIDDEN = 64, FF = 128, LAYERS = 2, HEADS = 4, KV_HEADS = 2, LORA_R = 4, LORA_ALPHA = 8, CONTEXT = 1024;
-    static final int IMAGE_SIZE = 32, PATCH = 8, LATENT = 8;
+    static final int LATENT = 8;
+    /** ImageBind's real layout at toy widths: 16-wide towers of one block, a 32-d joint space; 257 vision tokens as the real model. */
+    static final ImageBindConfig IMAGEBIND = new ImageBindConfig(DIM,
+            new ImageBindConfig.Tower(16, 1, 2), new ImageBindConfig.Tower(16, 1, 2), new ImageBindConfig.Tower(16, 1, 2),
+            new ImageBindConfig.Tower(8, 1, 2), new ImageBindConfig.Tower(8, 1, 2), new ImageBindConfig.Tower(8, 1, 2),
+            2, new int[] {2, 14, 14}, 16, 10, 128, 204, 16, 16, 8, 49408, 77);
 
     private DemoModel() {}
 
@@ -104,19 +117,10 @@ public final class DemoModel {
         Path codi2 = Files.createDirectories(dir.resolve("codi2"));
         SafetensorsWriter.write(codi2.resolve("codi2_weights.safetensors"), codi2Weights(rng), Map.of("codi4j", "demo CoDi-2 weights, random"));
 
-        Path enc = Files.createDirectories(dir.resolve("encoder"));
-        Files.writeString(enc.resolve("config.json"), """
-                {"codi4j_demo": "encoder", "dim": %d, "image_size": %d, "patch": %d, "_comment": "codi4j demo encoder, random weights, NOT ImageBind"}
-                """.formatted(DIM, IMAGE_SIZE, PATCH));
-        Map<String, Tensor> ew = new LinkedHashMap<>();
-        ew.put("vision.weight", randn(rng, 0.15, DIM, 3 * PATCH * PATCH));
-        ew.put("vision.bias", randn(rng, 0.1, DIM));
-        ew.put("audio.weight", randn(rng, 0.3, DIM, DemoEncoder.AUDIO_BANDS));
-        ew.put("audio.bias", randn(rng, 0.1, DIM));
-        ew.put("text.weight", randn(rng, 0.3, DIM, DemoEncoder.TEXT_BUCKETS));
-        ew.put("text.bias", randn(rng, 0.1, DIM));
-        ew.put("text.logit_scale", Tensor.fromFloats(new float[] {14.3f}, 1));
-        SafetensorsWriter.write(enc.resolve("model.safetensors"), ew);
+        Path enc = Files.createDirectories(dir.resolve("imagebind"));
+        // a real ImageBind checkpoint (upstream tensor names, tiny sizes in its metadata), random weights; vision and audio towers
+        Safetensors.save(enc.resolve("imagebind_tiny.safetensors"), RandomImageBind.weights(IMAGEBIND, EnumSet.of(Modality.VISION, Modality.AUDIO), 20231130L, DType.F32),
+                Map.of(ImageBind.CONFIG_METADATA, IMAGEBIND.toJson(), "codi4j", "demo ImageBind, random weights"));
 
         Path dec = Files.createDirectories(dir.resolve("decoder"));
         Files.writeString(dec.resolve("config.json"), """
@@ -135,7 +139,7 @@ public final class DemoModel {
                   "llm": "llm",
                   "codi2_weights": "codi2/codi2_weights.safetensors",
                   "lora_alpha": %d,
-                  "imagebind": {"kind": "demo", "path": "encoder"},
+                  "imagebind": "imagebind/imagebind_tiny.safetensors",
                   "image_decoder": {"kind": "demo", "path": "decoder"},
                   "context_length": %d,
                   "generation": {"max_new_tokens": 24, "temperature": 0.7, "top_k": 50, "top_p": 0.9, "seed": 0},
