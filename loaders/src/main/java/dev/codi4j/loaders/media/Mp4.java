@@ -28,9 +28,10 @@ import java.util.List;
 /**
  * H.264 in MP4: decode to RGB frames and encode from them, through jcodec (pure Java).
  *
- * <p>Decoding: jcodec decodes Baseline and Main profile H.264 (CAVLC and CABAC, B-frames); High
- * profile streams with 8x8 transforms are not supported by jcodec 0.2.5 and fail with a
- * {@link MediaException}. Frames come back in display order. YUV 4:2:0 is converted with BT.601
+ * <p>Decoding: 8-bit 4:2:0 progressive H.264 in Baseline, Main and High profile (CAVLC, CABAC,
+ * B-frames, 8x8 transform) decodes bit-exactly with ffmpeg in our tests; 10-bit, 4:2:2 and
+ * interlaced streams are untested (jcodec may refuse them, which surfaces as a
+ * {@link MediaException}). Frames come back in display order. YUV 4:2:0 is converted with BT.601
  * limited-range coefficients and nearest chroma (what ffmpeg's {@code -pix_fmt rgb24} does for
  * untagged SD video). The file is structure-checked first ({@link Mp4Boxes}) and frame size and
  * count are checked against {@link MediaLimits}.
