@@ -101,6 +101,13 @@ public final class Mp4 {
             return duration > 0 && Double.isFinite(duration) ? frames.size() / duration : 25.0;
         } catch (MediaException e) {
             throw e;
+        } catch (OutOfMemoryError e) {
+            // jcodec sizes arrays from H.264 syntax elements it does not range-check (e.g.
+            // num_ref_idx_active in a slice header, spec maximum 32). A corrupt value makes it ask for
+            // one impossible array; that request fails without having taken memory, so the heap is
+            // as it was and the input can be refused like any other corrupt stream.
+            throw new MediaException(source, "the H.264 stream declares an impossibly large table (" + e.getMessage() + ")",
+                    "the video is corrupt; re-encode it: ffmpeg -i in -c:v libx264 -pix_fmt yuv420p out.mp4", e);
         } catch (Exception | StackOverflowError e) {
             throw new MediaException(source, "cannot decode the H.264/MP4 data (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
                     "re-encode as Baseline or Main profile H.264: ffmpeg -i in -c:v libx264 -profile:v main -pix_fmt yuv420p out.mp4", e);
