@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.matmul;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import static dev.codi4j.kernels.cpu.matmul.Vec.BQ;
 import static dev.codi4j.kernels.cpu.matmul.Vec.F;
 import static dev.codi4j.kernels.cpu.matmul.Vec.I;
@@ -43,7 +44,7 @@ final class Gemv {
             for (int b = 0; b < nb; b++) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int v = 0; v < 32; v += L) acc = acc.add(FloatVector.fromArray(F, x, r * k + b * 32 + v));
-                s[r * nb + b] = acc.reduceLanes(VectorOperators.ADD);
+                s[r * nb + b] = Lanes.sum(acc);
             }
         }
         return s;
@@ -91,7 +92,7 @@ final class Gemv {
             a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += w.get(Numerics.F32, wo + 4L * i) * x[xo + i];
         return s;
     }
@@ -105,7 +106,7 @@ final class Gemv {
             a0 = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += Float.float16ToFloat(w.get(Numerics.I16, wo + 2L * i)) * x[xo + i];
         return s;
     }
@@ -119,7 +120,7 @@ final class Gemv {
             a0 = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += Numerics.bf16ToF32(w.get(Numerics.I16, wo + 2L * i)) * x[xo + i];
         return s;
     }
@@ -148,7 +149,7 @@ final class Gemv {
             }
             a0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Numerics.I16, o))), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(a0.add(a1));
     }
 
     static float dotQ4(MemorySegment w, long wo, float[] x, int xo, int k, float[] sums, int so) {
@@ -185,7 +186,7 @@ final class Gemv {
             a0 = p.fma(FloatVector.broadcast(F, d), a0);
             corr += d * sums[si];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+        return Lanes.sum(a0.add(a1)) - 8 * corr;
     }
 
     /** {@link #dotQ8} written out for 16 lanes: one vector per half block, no inner loop for C2 to unroll. */
@@ -211,7 +212,7 @@ final class Gemv {
             FloatVector p = q0.fma(FloatVector.fromArray(F, x, xi), q1.mul(FloatVector.fromArray(F, x, xi + 16)));
             a0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Numerics.I16, o))), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(a0.add(a1));
     }
 
     /** {@link #dotQ4} written out for 16 lanes: one 16-byte load gives both nibble halves of a block. */
@@ -242,7 +243,7 @@ final class Gemv {
             a0 = p.fma(FloatVector.broadcast(F, d), a0);
             corr += d * sums[si];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+        return Lanes.sum(a0.add(a1)) - 8 * corr;
     }
 
     // ---- four activation rows sharing each converted weight vector ------------------------
@@ -337,10 +338,10 @@ final class Gemv {
     }
 
     private static void finish4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] res) {
-        res[0] = a0.reduceLanes(VectorOperators.ADD);
-        res[1] = a1.reduceLanes(VectorOperators.ADD);
-        res[2] = a2.reduceLanes(VectorOperators.ADD);
-        res[3] = a3.reduceLanes(VectorOperators.ADD);
+        res[0] = Lanes.sum(a0);
+        res[1] = Lanes.sum(a1);
+        res[2] = Lanes.sum(a2);
+        res[3] = Lanes.sum(a3);
     }
 
     private static void tail4(float wv, float[] x, int i0, int i1, int i2, int i3, float[] res) {

@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.ops;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.tensor.DType;
 import dev.codi4j.tensor.ShapeException;
@@ -438,7 +439,7 @@ public final class Attention {
                 a1 = FloatVector.fromArray(F, qv, qb + c + L).fma(FloatVector.fromArray(F, kc, kb + c + L), a1);
             }
             if (c < dp) a0 = FloatVector.fromArray(F, qv, qb + c).fma(FloatVector.fromArray(F, kc, kb + c), a0);
-            sc[base + j] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            sc[base + j] = Lanes.sum(a0.add(a1));
         }
     }
 
@@ -463,7 +464,7 @@ public final class Attention {
             sum = sum.add(e, msk);
         }
         float a = VMath.expNonPositive(FloatVector.broadcast(F, m[r] - mUse)).lane(0);
-        l[r] = l[r] * a + sum.reduceLanes(VectorOperators.ADD);
+        l[r] = l[r] * a + Lanes.sum(sum);
         m[r] = mNew;
         return a;
     }

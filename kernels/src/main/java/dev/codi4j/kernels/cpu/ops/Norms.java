@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.ops;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.F;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.L;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.ld;
@@ -93,7 +94,7 @@ public final class Norms {
             st(e, os, ob, i, m);
             sum = sum.add(e, m);
         }
-        float s = sum.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(sum);
         FloatVector inv = FloatVector.broadcast(F, s == 0 ? 0f : 1f / s);
         for (i = 0; i <= n - L; i += L) st(ld(os, ob, i).mul(inv), os, ob, i);
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(os, ob, i, m).mul(inv), os, ob, i, m); }
@@ -116,7 +117,7 @@ public final class Norms {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; i <= end - 2 * L; i += 2 * L) { a0 = a0.add(ld(s, b, i)); a1 = a1.add(ld(s, b, i + L)); }
             for (; i < end; i += L) { VectorMask<Float> m = F.indexInRange(i, end); a0 = a0.add(ld(s, b, i, m)); }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += Lanes.sum(a0.add(a1));
         }
         return total;
     }
@@ -142,8 +143,8 @@ public final class Norms {
                 a0 = a0.add(d0, m);
                 q0 = q0.add(d0.mul(d0), m);
             }
-            s1 += a0.add(a1).reduceLanes(VectorOperators.ADD);
-            s2 += q0.add(q1).reduceLanes(VectorOperators.ADD);
+            s1 += Lanes.sum(a0.add(a1));
+            s2 += Lanes.sum(q0.add(q1));
         }
         return new double[] {s1, s2};
     }
