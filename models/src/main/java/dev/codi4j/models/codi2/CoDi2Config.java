@@ -195,7 +195,7 @@ public record CoDi2Config(Path source, Component llm, DType llmDType, Path token
                 is = new ImageSettings(intOf(io, "steps", is.steps(), src), (float) dbl(io, "guidance", is.guidance(), src), intOf(io, "noise_level", is.noiseLevel(), src),
                         intOf(io, "width", size > 0 ? size : is.width(), src), intOf(io, "height", size > 0 ? size : is.height(), src), (float) dbl(io, "eta", is.eta(), src),
                         str(io, "cross_attention_prompt", is.crossAttentionPrompt(), src), ImageSettings.EditMode.parse(str(io, "edit", "auto", src)),
-                        (float) dbl(io, "image_guidance", is.imageGuidance(), src));
+                        (float) dbl(io, "image_guidance", is.imageGuidance(), src), (float) dbl(io, "edit_strength", is.editStrength(), src));
             } catch (IllegalArgumentException e) {
                 if (e instanceof ConfigException) throw e;
                 throw new ConfigException(src + ": \"image\": " + e.getMessage(), e);

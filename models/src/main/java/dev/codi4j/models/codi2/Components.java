@@ -10,6 +10,7 @@ import dev.codi4j.loaders.tokenizer.Tokenizer;
 import dev.codi4j.loaders.tokenizer.TokenizerException;
 import dev.codi4j.loaders.weights.WeightsException;
 import dev.codi4j.models.codi2.components.ImageBindEncoder;
+import dev.codi4j.models.codi2.components.UnClipImageDecoder;
 import dev.codi4j.models.codi2.demo.DemoImageDecoder;
 import dev.codi4j.models.codi2.spi.ImageDecoder;
 import dev.codi4j.models.codi2.spi.MediaEncoder;
@@ -171,8 +172,14 @@ final class Components implements AutoCloseable {
         Path p = locate(c, "image_decoder");
         return switch (c.kind()) {
             case "demo" -> DemoImageDecoder.load(p, b);
-            case "unclip" -> throw new ConfigException("\"image_decoder\": the SD2.1-unCLIP pipeline is not wired into this build yet (models/diffusion is "
-                    + "landing separately); until then CoDi-2 paints with the demo decoder only. Location given: " + c.location());
+            case "unclip" -> {
+                try {
+                    yield UnClipImageDecoder.load(p, b);
+                } catch (IllegalArgumentException | FormatException e) {
+                    if (e instanceof ConfigException ce) throw ce;
+                    throw new ConfigException("\"image_decoder\": " + p + " could not be loaded as SD2.1-unCLIP: " + e.getMessage(), e);
+                }
+            }
             default -> throw new ConfigException("\"image_decoder\": unknown kind '" + c.kind() + "'; expected unclip or demo");
         };
     }

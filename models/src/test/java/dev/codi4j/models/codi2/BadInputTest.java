@@ -72,7 +72,7 @@ class BadInputTest {
                 {dir + "/codi2/codi2_weights.safetensors", tmp + "/gone.pt", "codi2_weights\": file not found"},
                 {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + tmp.resolve("no-imagebind.pth") + "\"", "\"imagebind\": not found"},
                 {"\"path\": \"" + dir.resolve("decoder") + "\"", "\"path\": \"" + tmp.resolve("no-decoder") + "\"", "\"image_decoder\": not found"},
-                {"\"kind\": \"demo\", \"path\": \"" + dir.resolve("decoder") + "\"", "\"kind\": \"unclip\", \"path\": \"" + dir.resolve("decoder") + "\"", "not wired"},
+                {"\"kind\": \"demo\", \"path\": \"" + dir.resolve("decoder") + "\"", "\"kind\": \"unclip\", \"path\": \"" + dir.resolve("decoder") + "\"", "could not be loaded as SD2.1-unCLIP"},
                 {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + dir + "/codi2/codi2_weights.safetensors\"", "ImageBind"},
         };
         for (String[] c : cases) {

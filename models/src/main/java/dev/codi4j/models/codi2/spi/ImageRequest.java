@@ -21,10 +21,12 @@ import dev.codi4j.loaders.media.Image;
  * @param seed seeds the initial latent noise and the embedding's augmentation noise
  * @param editSource for an edit: the raw input image whose VAE latents are concatenated to the noise
  *     (InstructPix2Pix-style), or null for plain generation
- * @param imageGuidanceScale the image guidance scale of an edit (ignored without {@code editSource})
+ * @param imageGuidanceScale the image guidance scale of an edit by concatenated latents (ignored without {@code editSource})
+ * @param editStrength for decoders that edit by img2img instead (the public SD2.1-unCLIP, whose UNet
+ *     takes no concatenated latents): how far the input image is noised, 0 < s ≤ 1 (1 ignores it)
  */
 public record ImageRequest(float[] embedding, String crossAttentionPrompt, int noiseLevel, int steps, float guidanceScale, float eta,
-        int width, int height, long seed, Image editSource, float imageGuidanceScale) {
+        int width, int height, long seed, Image editSource, float imageGuidanceScale, float editStrength) {
 
     /** CoDi-2's cross-attention text, verbatim from {@code openllama.generate_image}. */
     public static final String CODI2_CROSS_ATTENTION_PROMPT =
@@ -38,22 +40,23 @@ public record ImageRequest(float[] embedding, String crossAttentionPrompt, int n
             throw new IllegalArgumentException("image size " + width + "x" + height + " must be a positive multiple of 8 in each direction");
         if (!(eta >= 0)) throw new IllegalArgumentException("eta must be ≥ 0, is " + eta);
         if (crossAttentionPrompt == null) crossAttentionPrompt = "";
+        if (!(editStrength > 0 && editStrength <= 1)) throw new IllegalArgumentException("edit strength must be in (0, 1], is " + editStrength);
     }
 
     @Override public float[] embedding() { return embedding.clone(); }
 
     /** CoDi-2's settings for {@code embedding}. */
     public static ImageRequest defaults(float[] embedding, long seed) {
-        return new ImageRequest(embedding, CODI2_CROSS_ATTENTION_PROMPT, 500, 50, 7.5f, 0f, 768, 768, seed, null, 1.5f);
+        return new ImageRequest(embedding, CODI2_CROSS_ATTENTION_PROMPT, 500, 50, 7.5f, 0f, 768, 768, seed, null, 1.5f, 0.75f);
     }
 
     public boolean isEdit() { return editSource != null; }
 
     public ImageRequest withEditSource(Image source, float imageGuidance) {
-        return new ImageRequest(embedding, crossAttentionPrompt, noiseLevel, steps, guidanceScale, eta, width, height, seed, source, imageGuidance);
+        return new ImageRequest(embedding, crossAttentionPrompt, noiseLevel, steps, guidanceScale, eta, width, height, seed, source, imageGuidance, editStrength);
     }
 
     public ImageRequest withSeed(long s) {
-        return new ImageRequest(embedding, crossAttentionPrompt, noiseLevel, steps, guidanceScale, eta, width, height, s, editSource, imageGuidanceScale);
+        return new ImageRequest(embedding, crossAttentionPrompt, noiseLevel, steps, guidanceScale, eta, width, height, s, editSource, imageGuidanceScale, editStrength);
     }
 }
