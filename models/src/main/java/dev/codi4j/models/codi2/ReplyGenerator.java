@@ -47,7 +47,7 @@ final class ReplyGenerator {
     /** A captured hidden state: (1, hidden) host F32, after the final norm. */
     record Capture(String modality, int tokenIndex, Tensor hidden) {}
 
-    record Result(int[] tokens, String text, Reply.StopReason reason, List<Capture> captures, String lastUnfed) {}
+    record Result(int[] tokens, String text, Reply.StopReason reason, List<Capture> captures) {}
 
     /** Streams text deltas and token progress. */
     interface Sink {
@@ -100,7 +100,7 @@ final class ReplyGenerator {
         String tail = text.finish();
         all.append(tail);
         if (!tail.isEmpty()) sink.text(tail);
-        return new Result(Arrays.copyOf(out, n), all.toString(), reason, captures, null);
+        return new Result(Arrays.copyOf(out, n), all.toString(), reason, captures);
     }
 
     /** Modalities whose marker ids end at the last of the first {@code n} tokens of {@code out}. */
