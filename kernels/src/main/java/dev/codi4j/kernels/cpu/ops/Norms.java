@@ -80,23 +80,23 @@ public final class Norms {
         for (; i <= n - L; i += L) mx = mx.max(ld(xs, xb, i));
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); mx = mx.lanewise(VectorOperators.MAX, ld(xs, xb, i, m), m); }
         float max = mx.reduceLanes(VectorOperators.MAX);
-        FloatVector mv = FloatVector.broadcast(F, max == Float.NEGATIVE_INFINITY ? 0f : max);
-        FloatVector sum = FloatVector.zero(F);
-        for (i = 0; i <= n - L; i += L) {
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i).sub(mv));
-            st(e, os, ob, i);
-            sum = sum.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(mv));
-            st(e, os, ob, i, m);
-            sum = sum.add(e, m);
-        }
-        float s = sum.reduceLanes(VectorOperators.ADD);
+        float s = expShifted(xs, xb, os, ob, n, max == Float.NEGATIVE_INFINITY ? 0f : max);
         FloatVector inv = FloatVector.broadcast(F, s == 0 ? 0f : 1f / s);
         for (i = 0; i <= n - L; i += L) st(ld(os, ob, i).mul(inv), os, ob, i);
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(os, ob, i, m).mul(inv), os, ob, i, m); }
+    }
+
+    /** out = e^(x − shift), returning Σ out; one masked loop so exp is inlined once. */
+    private static float expShifted(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float max) {
+        FloatVector shift = FloatVector.broadcast(F, max);
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(shift));
+            st(e, os, ob, i, m);
+            sum = sum.add(e, m);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     // ---- layer norm / rms norm -------------------------------------------------------------
