@@ -439,11 +439,17 @@ public final class Attention {
         int jEnd = p.causal ? Math.min(p.sk, sq + off) : p.sk; // keys visible to the last query
         for (int j0 = 0; j0 < jEnd; j0 += DC) {
             int cn = Math.min(DC, jEnd - j0);
+            boolean kDirect = k.dt == DType.F32 && k.s3 == 1, vDirect = v.dt == DType.F32 && v.s3 == 1; // read F32 rows in place
             for (int j = 0; j < cn; j++) {
                 for (int kh = h0; kh < h1; kh++) {
-                    packRow(k, k.at(b, kh, j0 + j), d, krow, 0);
                     int r0 = (kh - h0) * per;
-                    for (int r = r0; r < r0 + per; r++) sc[r * DC + j] = dot(qv, r * dp, krow, dp);
+                    long ka = k.at(b, kh, j0 + j);
+                    if (kDirect) {
+                        for (int r = r0; r < r0 + per; r++) sc[r * DC + j] = dot(qv, r * dp, k.seg, ka * 4, d);
+                    } else {
+                        packRow(k, ka, d, krow, 0);
+                        for (int r = r0; r < r0 + per; r++) sc[r * DC + j] = dot(qv, r * dp, krow, dp);
+                    }
                 }
             }
             for (int r = 0; r < rows; r++) {
@@ -459,8 +465,16 @@ public final class Attention {
             }
             for (int j = 0; j < cn; j++) {
                 for (int kh = h0; kh < h1; kh++) {
-                    packRow(v, v.at(b, kh, j0 + j), dv, vrow, 0);
                     int r0 = (kh - h0) * per;
+                    long va = v.at(b, kh, j0 + j);
+                    if (vDirect) {
+                        for (int r = r0; r < r0 + per; r++) {
+                            float pj = sc[r * DC + j];
+                            if (pj != 0f) axpy(pj, v.seg, va * 4, o, r * dvp, dv);
+                        }
+                        continue;
+                    }
+                    packRow(v, va, dv, vrow, 0);
                     for (int r = r0; r < r0 + per; r++) {
                         float pj = sc[r * DC + j];
                         if (pj != 0f) axpy(pj, vrow, o, r * dvp, dvp);
@@ -492,6 +506,32 @@ public final class Attention {
         }
         if (c < dp) a0 = FloatVector.fromArray(F, q, qb + c).fma(FloatVector.fromArray(F, k, c), a0);
         return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** q[qb..qb+d) · the d floats at byte offset kb (masked tail). */
+    private static float dot(float[] q, int qb, MemorySegment ks, long kb, int d) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int c = 0;
+        for (; c + 2 * L <= d; c += 2 * L) {
+            a0 = FloatVector.fromArray(F, q, qb + c).fma(FloatVector.fromMemorySegment(F, ks, kb + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN), a0);
+            a1 = FloatVector.fromArray(F, q, qb + c + L).fma(FloatVector.fromMemorySegment(F, ks, kb + 4L * (c + L), java.nio.ByteOrder.LITTLE_ENDIAN), a1);
+        }
+        for (; c < d; c += L) {
+            VectorMask<Float> m = F.indexInRange(c, d);
+            a0 = FloatVector.fromArray(F, q, qb + c, m).fma(FloatVector.fromMemorySegment(F, ks, kb + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN, m), a0);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** o[ob..ob+n) += a·(the n floats at byte offset xb) (masked tail). */
+    private static void axpy(float a, MemorySegment xs, long xb, float[] o, int ob, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int c = 0;
+        for (; c + L <= n; c += L) av.fma(FloatVector.fromMemorySegment(F, xs, xb + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN), FloatVector.fromArray(F, o, ob + c)).intoArray(o, ob + c);
+        if (c < n) {
+            VectorMask<Float> m = F.indexInRange(c, n);
+            av.fma(FloatVector.fromMemorySegment(F, xs, xb + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN, m), FloatVector.fromArray(F, o, ob + c, m)).intoArray(o, ob + c, m);
+        }
     }
 
     /** o[ob..ob+n) *= a. */
