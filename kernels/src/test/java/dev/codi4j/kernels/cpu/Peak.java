@@ -29,6 +29,20 @@ public final class Peak {
         return best;
     }
 
+    /** One thread's FMA rate by its own CPU time (robust to other processes on the cores); best of 5. */
+    public static double fmaGflopsCpuTime() {
+        var tm = java.lang.management.ManagementFactory.getThreadMXBean();
+        int iters = 40_000_000 / LANES;
+        double best = 0;
+        for (int rep = 0; rep < 5; rep++) {
+            long t0 = tm.getCurrentThreadCpuTime();
+            sink(fmaLoop(iters));
+            double s = (tm.getCurrentThreadCpuTime() - t0) / 1e9;
+            if (rep > 0) best = Math.max(best, 2.0 * 12 * LANES * (double) iters / s / 1e9);
+        }
+        return best;
+    }
+
     private static float fmaLoop(int iters) {
         FloatVector a0 = FloatVector.broadcast(F, 1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
         FloatVector x = FloatVector.broadcast(F, 0.999999f), y = FloatVector.broadcast(F, 1e-7f);

@@ -505,7 +505,7 @@ public final class Attention {
             a1 = FloatVector.fromArray(F, q, qb + c + L).fma(FloatVector.fromArray(F, k, c + L), a1);
         }
         if (c < dp) a0 = FloatVector.fromArray(F, q, qb + c).fma(FloatVector.fromArray(F, k, c), a0);
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return VMath.sum(a0.add(a1));
     }
 
     /** q[qb..qb+d) · the d floats at byte offset kb (masked tail). */
@@ -520,7 +520,7 @@ public final class Attention {
             VectorMask<Float> m = F.indexInRange(c, d);
             a0 = FloatVector.fromArray(F, q, qb + c, m).fma(FloatVector.fromMemorySegment(F, ks, kb + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN, m), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return VMath.sum(a0.add(a1));
     }
 
     /** o[ob..ob+n) += a·(the n floats at byte offset xb) (masked tail). */
@@ -568,6 +568,6 @@ public final class Attention {
             e.intoArray(sc, base + j, msk);
             sum = sum.add(e, msk);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(sum);
     }
 }

@@ -96,7 +96,7 @@ public final class Norms {
             st(e, os, ob, i, m);
             sum = sum.add(e, m);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return VMath.sum(sum);
     }
 
     // ---- layer norm / rms norm -------------------------------------------------------------
@@ -116,7 +116,7 @@ public final class Norms {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; i <= end - 2 * L; i += 2 * L) { a0 = a0.add(ld(s, b, i)); a1 = a1.add(ld(s, b, i + L)); }
             for (; i < end; i += L) { VectorMask<Float> m = F.indexInRange(i, end); a0 = a0.add(ld(s, b, i, m)); }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += VMath.sum(a0.add(a1));
         }
         return total;
     }
@@ -142,8 +142,8 @@ public final class Norms {
                 a0 = a0.add(d0, m);
                 q0 = q0.add(d0.mul(d0), m);
             }
-            s1 += a0.add(a1).reduceLanes(VectorOperators.ADD);
-            s2 += q0.add(q1).reduceLanes(VectorOperators.ADD);
+            s1 += VMath.sum(a0.add(a1));
+            s2 += VMath.sum(q0.add(q1));
         }
         return new double[] {s1, s2};
     }
