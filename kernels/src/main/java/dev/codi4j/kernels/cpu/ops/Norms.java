@@ -68,6 +68,16 @@ public final class Norms {
         return v;
     }
 
+    /** A per-feature vector (weight or bias) as F32 memory: in place when it already is, else converted once. */
+    record Vec(MemorySegment seg, long b) {}
+
+    static Vec vec(Tensor t, int n, String name) {
+        if (t == null) return null;
+        Shapes.requireShape(t, name, n);
+        if (t.dtype() == DType.F32 && (t.stride(0) == 1 || n == 1)) return new Vec(t.segment(), t.byteOffset());
+        return new Vec(MemorySegment.ofArray(vector(t, n, name)), 0);
+    }
+
     // ---- softmax -----------------------------------------------------------------------------
 
     public static void softmax(Parallel pool, Tensor x, Tensor out) {
@@ -103,7 +113,7 @@ public final class Norms {
 
     public static void layerNorm(Parallel pool, Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "layerNorm weight"), b = vector(bias, d, "layerNorm bias");
+        Vec w = vec(weight, d, "layerNorm weight"), b = vec(bias, d, "layerNorm bias");
         rows(pool, x, out, 3, (xs, xb, os, ob, n) -> layerNormRow(xs, xb, os, ob, n, w, b, eps));
     }
 
@@ -159,7 +169,7 @@ public final class Norms {
         return new double[] {c + d, Math.max(0, cs[1] / n - d * d)};
     }
 
-    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float[] b, float eps) {
+    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, Vec b, float eps) {
         double[] mv2 = meanVar(xs, xb, n);
         FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(mv2[1] + eps)));
         // the mean as a float pair: x − hi is exact for x near the mean, so a large mean costs no accuracy
@@ -168,38 +178,38 @@ public final class Norms {
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector y = ld(xs, xb, i).sub(mh).sub(ml).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
+            if (b != null) y = y.add(ld(b.seg, b.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector y = ld(xs, xb, i, m).sub(mh).sub(ml).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i, m));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
+            if (b != null) y = y.add(ld(b.seg, b.b, i, m));
             st(y, os, ob, i, m);
         }
     }
 
     public static void rmsNorm(Parallel pool, Tensor x, Tensor weight, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "rmsNorm weight");
+        Vec w = vec(weight, d, "rmsNorm weight");
         rows(pool, x, out, 2, (xs, xb, os, ob, n) -> rmsNormRow(xs, xb, os, ob, n, w, eps));
     }
 
-    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float eps) {
+    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, float eps) {
         double ss = centredSums(xs, xb, n, 0f)[1];
         FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(ss / n + eps)));
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector y = ld(xs, xb, i).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector y = ld(xs, xb, i, m).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
             st(y, os, ob, i, m);
         }
     }
