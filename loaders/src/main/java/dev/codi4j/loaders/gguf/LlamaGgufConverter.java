@@ -81,21 +81,21 @@ public final class LlamaGgufConverter {
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");
         w.putString("general.name", modelName);
-        w.putU32("llama.vocab_size", cfg.vocab_size());
-        w.putU32("llama.context_length", cfg.max_position_embeddings());
-        w.putU32("llama.embedding_length", cfg.hidden_size());
-        w.putU32("llama.block_count", cfg.num_hidden_layers());
-        w.putU32("llama.feed_forward_length", cfg.intermediate_size());
-        w.putU32("llama.rope.dimension_count", cfg.head_dim());
-        w.putU32("llama.attention.head_count", cfg.num_attention_heads());
-        w.putU32("llama.attention.head_count_kv", cfg.num_key_value_heads());
-        w.putF32("llama.attention.layer_norm_rms_epsilon", (float) cfg.rms_norm_eps());
-        w.putF32("llama.rope.freq_base", (float) cfg.rope_theta());
+        w.putU32("llama.vocab_size", cfg.vocabSize());
+        w.putU32("llama.context_length", cfg.maxPositionEmbeddings());
+        w.putU32("llama.embedding_length", cfg.hiddenSize());
+        w.putU32("llama.block_count", cfg.numHiddenLayers());
+        w.putU32("llama.feed_forward_length", cfg.intermediateSize());
+        w.putU32("llama.rope.dimension_count", cfg.headDim());
+        w.putU32("llama.attention.head_count", cfg.numAttentionHeads());
+        w.putU32("llama.attention.head_count_kv", cfg.numKeyValueHeads());
+        w.putF32("llama.attention.layer_norm_rms_epsilon", (float) cfg.rmsNormEps());
+        w.putF32("llama.rope.freq_base", (float) cfg.ropeTheta());
         w.putU32("general.file_type", ft);
         if (type.isQuantized()) w.putU32("general.quantization_version", 2);
         if (vocab != null) {
-            if (vocab.tokens().size() != cfg.vocab_size())
-                throw new IllegalArgumentException("the tokenizer has " + vocab.tokens().size() + " tokens but config.json says vocab_size " + cfg.vocab_size());
+            if (vocab.tokens().size() != cfg.vocabSize())
+                throw new IllegalArgumentException("the tokenizer has " + vocab.tokens().size() + " tokens but config.json says vocab_size " + cfg.vocabSize());
             w.putString("tokenizer.ggml.model", "llama");
             w.putStrings("tokenizer.ggml.tokens", vocab.tokens());
             w.putF32s("tokenizer.ggml.scores", vocab.scores());
@@ -118,11 +118,11 @@ public final class LlamaGgufConverter {
                 LOG.warn("{}: rows of {} are not a multiple of {}; writing it as F16", name, shape[shape.length - 1], target.blockSize());
                 target = DType.F16;
             }
-            int heads = g.endsWith("attn_q.weight") ? cfg.num_attention_heads() : g.endsWith("attn_k.weight") ? cfg.num_key_value_heads() : 0;
+            int heads = g.endsWith("attn_q.weight") ? cfg.numAttentionHeads() : g.endsWith("attn_k.weight") ? cfg.numKeyValueHeads() : 0;
             DType t = target;
             w.addTensor(g, t, shape, () -> convertOne(hf.get(name), t, heads));
         }
-        if (!hf.contains("lm_head.weight") && !cfg.tie_word_embeddings())
+        if (!hf.contains("lm_head.weight") && !cfg.tieWordEmbeddings())
             throw new WeightsException("the checkpoint has no lm_head.weight and config.json does not tie word embeddings; is it a complete LlamaForCausalLM?");
         LOG.info("writing {} tensors to {} ({} skipped)", hf.keys().size() - skipped, out, skipped);
         w.write(out);

@@ -80,6 +80,8 @@ public final class Images {
                     "convert it to one of those formats, or check that the file is not truncated or mislabelled");
         Image img;
         try {
+            long[] dims = ImageHeader.dimensions(fmt, data);
+            if (dims != null) limits.checkPixelsUpper(source, dims[0], dims[1]);
             if (fmt == ImageFormat.PNG) PngChunks.check(data, source, limits);
             img = decodeWith(fmt, data, source, limits);
         } catch (MediaException e) {

@@ -39,6 +39,13 @@ import java.util.List;
  * MP4 written atomically. Odd sizes are cropped to even, as yuv420p requires.
  */
 public final class Mp4 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mp4.class);
+
+    static {
+        // jcodec prints its diagnostics to stdout unless a sink is registered; route them to SLF4J
+        org.jcodec.common.logging.Logger.addSink(m -> LOG.debug("jcodec {}: {}", m.getLevel(), m.getMessage()));
+    }
+
     private Mp4() {}
 
     public static Video read(Path path) { return read(path, MediaLimits.defaults()); }
@@ -57,9 +64,9 @@ public final class Mp4 {
     static double decodeFrames(byte[] data, String source, MediaLimits limits, java.util.function.Function<Picture, Object> convert, List<Object> out) {
         if (!Mp4Boxes.looksLikeMp4(data))
             throw new MediaException(source, "not an MP4/MOV file (starts with " + Images.hexPrefix(data) + ")", "convert it: ffmpeg -i input -c:v libx264 -profile:v main out.mp4");
-        Mp4Boxes.check(data, source);
+        byte[] checked = Mp4Boxes.check(data, source);
         try {
-            SeekableByteChannel ch = ByteBufferSeekableByteChannel.readFromByteBuffer(ByteBuffer.wrap(data));
+            SeekableByteChannel ch = ByteBufferSeekableByteChannel.readFromByteBuffer(ByteBuffer.wrap(checked));
             FrameGrab grab = FrameGrab.createFrameGrab(ch);
             DemuxerTrackMeta meta = grab.getVideoTrack().getMeta();
             if (meta.getCodec() != null && meta.getCodec() != Codec.H264)
@@ -71,12 +78,17 @@ public final class Mp4 {
                 throw new MediaException(source, "video has " + total + " frames, over the limit of " + limits.maxVideoFrames(), "raise MediaLimits.maxVideoFrames or cut the video");
             List<double[]> order = new ArrayList<>();
             List<Object> frames = new ArrayList<>();
+            long keptPixels = 0;
             PictureWithMetadata pm;
             while ((pm = grab.getNativeFrameWithMetadata()) != null) {
                 if (frames.size() >= limits.maxVideoFrames())
                     throw new MediaException(source, "video has more than " + limits.maxVideoFrames() + " frames", "raise MediaLimits.maxVideoFrames or cut the video");
                 Picture pic = pm.getPicture();
                 limits.checkPixels(source, pic.getCroppedWidth(), pic.getCroppedHeight());
+                keptPixels += (long) pic.getCroppedWidth() * pic.getCroppedHeight();
+                if (keptPixels > limits.maxVideoPixels())
+                    throw new MediaException(source, "decoded frames exceed " + limits.maxVideoPixels() + " pixels in total (" + (frames.size() + 1) + " frames of " + pic.getCroppedWidth() + "x" + pic.getCroppedHeight() + ")",
+                            "raise MediaLimits.maxVideoPixels, or cut or downscale the video (ffmpeg -t / -vf scale)");
                 order.add(new double[] {pm.getTimestamp(), frames.size()});
                 frames.add(convert.apply(pic));
             }

@@ -18,7 +18,7 @@ class LlamaGgufConverterTest {
 
     static Path res(String n) throws Exception { return Path.of(LlamaGgufConverterTest.class.getResource("/gguf/" + n).toURI()); }
 
-    static final LlamaConfig CFG = new LlamaConfig(32, 32, 64, 2, 4, 2, 8, "silu", 64, 1e-5, 10000.0, false, false, false, 1, 2, null, "float32");
+    static final LlamaConfig CFG = new LlamaConfig(32, 32, 64, 2, 4, 2, 8, 64, 1e-5, 10000.0, "silu", false, false, false, 1, java.util.List.of(2), "float32");
 
     @Test void f32ConversionMatchesConvertHfToGguf() throws Exception {
         Path out = dir.resolve("tiny-f32.gguf");

@@ -62,10 +62,10 @@ public final class Strided {
             for (int t = 0; t < nt; t++) cst[t][r] = st[t][d];
             r++;
         }
-        if (r == 0) { // a single element
-            cs[0] = 1;
+        if (r == 0) { // a single element (or a 0-d tensor)
+            cs = new int[] {1};
+            cst = new long[nt][1];
             r = 1;
-            if (sh.length == 0) { cs = new int[] {1}; cst = new long[nt][1]; }
         }
         int[] fs = java.util.Arrays.copyOf(cs, r);
         long[][] fst = new long[nt][];
