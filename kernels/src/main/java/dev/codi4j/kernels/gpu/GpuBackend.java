@@ -189,7 +189,8 @@ public class GpuBackend implements Backend {
                 + device() + "; move it there with backend.toDevice(tensor)");
     }
 
-    long handle(Tensor t) { return storage(t, "argument").handle(); }
+    /** The device buffer of a tensor of this backend (for subclasses that launch their own kernels). */
+    protected long handle(Tensor t) { return storage(t, "argument").handle(); }
 
     private long handle(Tensor t, String what) { return storage(t, what).handle(); }
 

@@ -48,6 +48,7 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
 
     float m_run = NEG_INF, l_run = 0.0f;
     float acc[ATT_DV_LANE];
+#pragma unroll
     for (int c = 0; c < ATT_DV_LANE; c++) acc[c] = 0.0f;
 
     for (int kt = kbeg; kt < kend; kt += bk) {
@@ -89,6 +90,7 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
         float alpha = m_run == NEG_INF ? 0.0f : expf(m_run - m_new);
         l_run = l_run * alpha + st;
         m_run = m_new;
+#pragma unroll
         for (int c = 0; c < ATT_DV_LANE; c++) {
             int d = lane + c * ATT_LANES;
             if (d < dvn) {
@@ -102,6 +104,7 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
     if (splits == 1) {
         float inv = l_run == 0.0f ? 0.0f : 1.0f / l_run;
         GLOBAL float* orow = o + o_off + bi * o_sb + hq * o_sh + qi * o_ss;
+#pragma unroll
         for (int c = 0; c < ATT_DV_LANE; c++) {
             int d = lane + c * ATT_LANES;
             if (d < dvn) orow[(dv0 + d) * o_sd] = acc[c] * inv;
@@ -111,6 +114,7 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
         i64 rowIdx = ((i64)bi * H + hq) * Sq + qi;
         GLOBAL float* pp = part + ((i64)split * B * H * Sq + rowIdx) * (dvn + 2);
         if (lane == 0) { pp[0] = m_run; pp[1] = l_run; }
+#pragma unroll
         for (int c = 0; c < ATT_DV_LANE; c++) {
             int d = lane + c * ATT_LANES;
             if (d < dvn) pp[2 + d] = acc[c];

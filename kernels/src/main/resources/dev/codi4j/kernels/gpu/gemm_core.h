@@ -27,7 +27,10 @@ KERNEL GEMM_NAME(GEMM_PARAMS) {
     int m0 = get_group_id(1) * GEMM_TM, n0 = get_group_id(0) * GEMM_TN;
     GEMM_SETUP
     float acc[4][4];
-    for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
     for (int k0 = 0; k0 < K; k0 += GEMM_TK) {
         for (int e = tid; e < GEMM_TM * GEMM_TK; e += 256) {
             int kk, mm;
@@ -42,14 +45,21 @@ KERNEL GEMM_NAME(GEMM_PARAMS) {
             Bs[kk][nn] = (gn < N && gk < K) ? LOAD_B(gk, gn) : 0.0f;
         }
         BARRIER();
+#pragma unroll
         for (int kk = 0; kk < GEMM_TK; kk++) {
             float a[4], b[4];
+#pragma unroll
             for (int i = 0; i < 4; i++) a[i] = As[kk][ty + 16 * i];
+#pragma unroll
             for (int j = 0; j < 4; j++) b[j] = Bs[kk][tx + 16 * j];
-            for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
         }
         BARRIER();
     }
+#pragma unroll
     for (int i = 0; i < 4; i++) {
         int m = m0 + ty + 16 * i;
         if (m >= M) continue;
