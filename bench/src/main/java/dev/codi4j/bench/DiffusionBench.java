@@ -6,6 +6,7 @@ import dev.codi4j.kernels.cpu.CpuBackend;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.AutoencoderKLConfig;
 import dev.codi4j.loaders.config.UNet2DConditionConfig;
+import dev.codi4j.models.diffusion.RandomWeights;
 import dev.codi4j.models.diffusion.unet.UNet2DConditionModel;
 import dev.codi4j.models.diffusion.vae.AutoencoderKL;
 import dev.codi4j.tensor.Backend;
@@ -72,7 +73,7 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
 
             long t0 = System.nanoTime();
             UNet2DConditionConfig ucfg = UNet2DConditionConfig.sd21UnclipH();
-            UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16), ucfg, wdt == DType.F16 ? null : wdt);
+            UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), ucfg, wdt == DType.F16 ? null : wdt);
             out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
 
             for (int side : sizes) {
@@ -100,7 +101,7 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             HostMemory.trim();
 
             if (vaeSize > 0) {
-                AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
+                AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
                 int lat = vaeSize / 8;
                 Tensor z = random(backend, 4, 1, 4, lat, lat);
                 double flops = vaeFlops(backend, vae, lat);

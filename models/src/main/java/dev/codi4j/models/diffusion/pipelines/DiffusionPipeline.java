@@ -58,13 +58,18 @@ public final class DiffusionPipeline implements AutoCloseable {
     /** The sampling loop a UNet calls for. */
     public enum Kind { TEXT_TO_IMAGE, UNCLIP, INSTRUCT_PIX2PIX }
 
-    /** Loading choices: weight dtype (null keeps the checkpoint's), scheduler (alias or class; null keeps the folder's), encoders. */
-    public record Options(DType weightDType, String scheduler, TextEncoder textEncoder, ImageEncoder imageEncoder) {
-        public static Options defaults() { return new Options(null, null, null, null); }
-        public Options withTextEncoder(TextEncoder t) { return new Options(weightDType, scheduler, t, imageEncoder); }
-        public Options withImageEncoder(ImageEncoder i) { return new Options(weightDType, scheduler, textEncoder, i); }
-        public Options withScheduler(String s) { return new Options(weightDType, s, textEncoder, imageEncoder); }
-        public Options withWeightDType(DType d) { return new Options(d, scheduler, textEncoder, imageEncoder); }
+    /**
+     * Loading choices: weight dtype (null keeps the checkpoint's), scheduler (alias or class; null keeps
+     * the folder's), encoders (null: the folder's {@code text_encoder/}+{@code tokenizer/} and, for unCLIP,
+     * {@code image_encoder/}+{@code feature_extractor/} when present and {@code loadEncoders}).
+     */
+    public record Options(DType weightDType, String scheduler, TextEncoder textEncoder, ImageEncoder imageEncoder, boolean loadEncoders) {
+        public static Options defaults() { return new Options(null, null, null, null, true); }
+        public Options withTextEncoder(TextEncoder t) { return new Options(weightDType, scheduler, t, imageEncoder, loadEncoders); }
+        public Options withImageEncoder(ImageEncoder i) { return new Options(weightDType, scheduler, textEncoder, i, loadEncoders); }
+        public Options withScheduler(String s) { return new Options(weightDType, s, textEncoder, imageEncoder, loadEncoders); }
+        public Options withWeightDType(DType d) { return new Options(d, scheduler, textEncoder, imageEncoder, loadEncoders); }
+        public Options withoutFolderEncoders() { return new Options(weightDType, scheduler, textEncoder, imageEncoder, false); }
     }
 
     private final Backend b;
@@ -133,9 +138,22 @@ public final class DiffusionPipeline implements AutoCloseable {
                     aug = UnClipNoiseAugmentation.load(nw, d, SchedulerConfig.load(folder.component("image_noising_scheduler").configFile()));
                 }
             }
+            TextEncoder text = o.textEncoder();
+            if (text == null && o.loadEncoders() && java.nio.file.Files.isDirectory(folder.path().resolve("text_encoder"))
+                    && java.nio.file.Files.isDirectory(folder.path().resolve("tokenizer"))) {
+                ClipTextEncoder t = ClipTextEncoder.load(b, folder, o.weightDType());
+                owned.add(t);
+                text = t;
+            }
+            ImageEncoder image = o.imageEncoder();
+            if (image == null && aug != null && o.loadEncoders() && java.nio.file.Files.isDirectory(folder.path().resolve("image_encoder"))) {
+                ClipImageEncoder ie = ClipImageEncoder.load(b, folder, o.weightDType());
+                owned.add(ie);
+                image = ie;
+            }
             LOG.info("loaded {} ({} UNet, {} weights)", folder, u.class_embed_type() != null ? "unCLIP" : u.in_channels() == 8 ? "InstructPix2Pix" : "text-to-image",
                     o.weightDType() == null ? "checkpoint" : o.weightDType());
-            return new DiffusionPipeline(b, unet, vae, sc, o.textEncoder(), o.imageEncoder(), aug, owned);
+            return new DiffusionPipeline(b, unet, vae, sc, text, image, aug, owned);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : owned) closeQuietly(c);
             throw e;

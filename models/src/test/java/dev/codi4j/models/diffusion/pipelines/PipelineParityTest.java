@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Each pipeline end to end against diffusers v0.27.2's own pipeline on tiny random components
  * ({@code tools/fixtures/diffusion_pipelines.py}), replaying diffusers' random draws in its order:
- * latents after every step and the final images within 1e-4 + 1e-3·|x|.
+ * latents after every step within 5e-5·max|x| + 1e-3·|x| (the chain starts at σ_max ≈ 15 for Euler, and
+ * a random tiny UNet amplifies rounding differences) and cosine ≥ 0.99999; the final images within 1e-4 + 1e-3·|x|.
  */
 class PipelineParityTest {
     static Backend b;
@@ -76,7 +77,12 @@ class PipelineParityTest {
         GenerationResult r = p.generate(req.noise(replay(name)).build(), (s, total, t, lat) -> steps.add(lat.clone()));
         int recorded = meta.getAsJsonObject(name).get("steps_recorded").getAsInt();
         assertEquals(recorded, steps.size(), name + ": steps run");
-        for (int i = 0; i < recorded; i++) assertClose(name + " latents after step " + i, cases.get(name + ".latents." + i).toFloatArray(), steps.get(i), 1e-4, 1e-3);
+        for (int i = 0; i < recorded; i++) {
+            float[] want = cases.get(name + ".latents." + i).toFloatArray();
+            assertClose(name + " latents after step " + i, want, steps.get(i), 5e-5 * DiffusionFixtures.maxAbs(want), 1e-3);
+            double cos = DiffusionFixtures.cosine(want, steps.get(i));
+            assertTrue(cos >= 0.99999, name + " latents after step " + i + ": cosine " + cos);
+        }
         assertClose(name + " images", cases.get(name + ".images").toFloatArray(), r.pixels().toFloatArray(), 1e-4, 1e-3);
         assertArrayEquals(cases.get(name + ".images").shape(), r.pixels().shape(), name + ": image batch shape");
     }
