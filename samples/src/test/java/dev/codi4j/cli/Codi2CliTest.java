@@ -55,7 +55,7 @@ class Codi2CliTest {
         assertTrue(Files.isRegularFile(out.resolve("image-1.png")) && Files.isRegularFile(out.resolve("image-2.png")));
         String md = Files.readString(out.resolve("transcript.md"));
         assertTrue(md.contains("## Turn 2") && md.contains("#image#_0") && md.contains("#audio#_0") && md.contains("random"), md);
-        assertEquals(256, Images.read(out.resolve("image-2.png")).width());
+        assertEquals(64, Images.read(out.resolve("image-2.png")).width());
         assertEquals(3, files(out), "only the two images and the transcript, no temporary files");
     }
 
@@ -64,12 +64,12 @@ class Codi2CliTest {
         Path out = tmp.resolve("gen");
         Run r = run("generate", "-c", demo.resolve("codi2.json").toString(), "-p", "Make it look like {image} in winter", "--image",
                 demo.resolve("inputs/photo.png").toString(), "--audio", demo.resolve("inputs/birdsong.wav").toString(), "--out", out.toString(),
-                "--seed", "3", "--steps", "4", "--size", "64", "-q");
+                "--seed", "3", "--steps", "2", "--size", "32", "-q");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(DemoModel.PLANTED_REPLY), r.out());
         String md = Files.readString(out.resolve("reply.md"));
         assertTrue(md.contains("Make it look like #image#_0 in winter #audio#_0"), "slot filled, unslotted media appended: " + md);
-        assertEquals(64, Images.read(out.resolve("image-1.png")).width());
+        assertEquals(32, Images.read(out.resolve("image-1.png")).width());
         String png = new String(Files.readAllBytes(out.resolve("image-1.png")), StandardCharsets.ISO_8859_1);
         assertTrue(png.contains("Seed") && png.contains("Make it look like"), "prompt and seed in the PNG");
     }

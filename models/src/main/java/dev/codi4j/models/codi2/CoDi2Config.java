@@ -37,8 +37,8 @@ import java.util.Set;
  * }
  * }</pre>
  * A component may also be an object {@code {"kind": "...", "path": "..."}}; kinds are {@code
- * imagebind} for the encoder, {@code unclip} and {@code demo} (the labelled stand-in of {@code codi4j
- * demo}) for the image decoder. Without {@code codi2_weights} (no trained CoDi-2 weights are public) the model runs in
+ * imagebind} for the encoder and {@code unclip} for the image decoder (tests and embedders plug in
+ * other implementations through {@link CoDi2.Options}). Without {@code codi2_weights} (no trained CoDi-2 weights are public) the model runs in
  * ImageBind-direct mode: media embeddings go straight to the image decoder and the LLM still chats.
  *
  * @param llm the Llama-2 checkpoint (Hugging Face folder, .safetensors, .gguf or hub id), or null

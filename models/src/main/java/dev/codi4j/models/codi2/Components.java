@@ -11,7 +11,6 @@ import dev.codi4j.loaders.tokenizer.TokenizerException;
 import dev.codi4j.loaders.weights.WeightsException;
 import dev.codi4j.models.codi2.components.ImageBindEncoder;
 import dev.codi4j.models.codi2.components.UnClipImageDecoder;
-import dev.codi4j.models.codi2.demo.DemoImageDecoder;
 import dev.codi4j.models.codi2.spi.ImageDecoder;
 import dev.codi4j.models.codi2.spi.MediaEncoder;
 import dev.codi4j.models.llama.Llama;
@@ -171,7 +170,6 @@ final class Components implements AutoCloseable {
     static ImageDecoder imageDecoder(CoDi2Config.Component c, Backend b) throws IOException {
         Path p = locate(c, "image_decoder");
         return switch (c.kind()) {
-            case "demo" -> DemoImageDecoder.load(p, b);
             case "unclip" -> {
                 try {
                     yield UnClipImageDecoder.load(p, b);
@@ -180,7 +178,7 @@ final class Components implements AutoCloseable {
                     throw new ConfigException("\"image_decoder\": " + p + " could not be loaded as SD2.1-unCLIP: " + e.getMessage(), e);
                 }
             }
-            default -> throw new ConfigException("\"image_decoder\": unknown kind '" + c.kind() + "'; expected unclip or demo");
+            default -> throw new ConfigException("\"image_decoder\": unknown kind '" + c.kind() + "'; expected unclip");
         };
     }
 

@@ -63,7 +63,7 @@ class BadInputTest {
     void configNamingMissingComponents(@TempDir Path tmp) throws Exception {
         String base = demoJson().replace("\"llm\": \"llm\"", "\"llm\": \"" + dir.resolve("llm") + "\"")
                 .replace("\"codi2/", "\"" + dir + "/codi2/").replace("\"imagebind/", "\"" + dir + "/imagebind/")
-                .replace("\"path\": \"decoder\"", "\"path\": \"" + dir.resolve("decoder") + "\"");
+                .replace("\"image_decoder\": \"unclip\"", "\"image_decoder\": \"" + dir.resolve("unclip") + "\"");
         // sanity: the rewritten config loads
         try (CoDi2 m = CoDi2.load(writeConfig(tmp, base))) { assertEquals(CoDi2.Mode.CODI2, m.mode()); }
         String[][] cases = {
@@ -71,8 +71,9 @@ class BadInputTest {
                 {"\"llm\": \"" + dir.resolve("llm") + "\"", "\"llm\": \"nobody/no-such-model\"", "codi4j download nobody/no-such-model"},
                 {dir + "/codi2/codi2_weights.safetensors", tmp + "/gone.pt", "codi2_weights\": file not found"},
                 {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + tmp.resolve("no-imagebind.pth") + "\"", "\"imagebind\": not found"},
-                {"\"path\": \"" + dir.resolve("decoder") + "\"", "\"path\": \"" + tmp.resolve("no-decoder") + "\"", "\"image_decoder\": not found"},
-                {"\"kind\": \"demo\", \"path\": \"" + dir.resolve("decoder") + "\"", "\"kind\": \"unclip\", \"path\": \"" + dir.resolve("decoder") + "\"", "could not be loaded as SD2.1-unCLIP"},
+                {"\"image_decoder\": \"" + dir.resolve("unclip") + "\"", "\"image_decoder\": \"" + tmp.resolve("no-decoder") + "\"", "\"image_decoder\": not found"},
+                {"\"image_decoder\": \"" + dir.resolve("unclip") + "\"", "\"image_decoder\": \"" + dir.resolve("llm") + "\"", "could not be loaded as SD2.1-unCLIP"},
+                {"\"image_decoder\": \"" + dir.resolve("unclip") + "\"", "\"image_decoder\": {\"kind\": \"dalle\", \"path\": \"" + dir.resolve("unclip") + "\"}", "unknown kind 'dalle'"},
                 {"\"" + dir + "/imagebind/imagebind_tiny.safetensors\"", "\"" + dir + "/codi2/codi2_weights.safetensors\"", "ImageBind"},
         };
         for (String[] c : cases) {
@@ -108,7 +109,7 @@ class BadInputTest {
     @Test
     void weightsForAnotherModel(@TempDir Path tmp) throws Exception {
         String json = demoJson().replace("\"llm\": \"llm\"", "\"llm\": \"" + dir.resolve("llm") + "\"")
-                .replace("\"imagebind/", "\"" + dir + "/imagebind/").replace("\"path\": \"decoder\"", "\"path\": \"" + dir.resolve("decoder") + "\"");
+                .replace("\"imagebind/", "\"" + dir + "/imagebind/").replace("\"image_decoder\": \"unclip\"", "\"image_decoder\": \"" + dir.resolve("unclip") + "\"");
         // the parity fixture's CoDi-2 weights (hidden 32) against the demo LLM (hidden 64)
         Path other = Path.of(BadInputTest.class.getResource("/fixtures/codi2/codi2_delta.pt").toURI());
         Path cfg = writeConfig(tmp, json.replace("\"codi2/codi2_weights.safetensors\"", "\"" + other + "\""));

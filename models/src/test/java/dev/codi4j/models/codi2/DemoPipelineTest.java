@@ -36,12 +36,15 @@ class DemoPipelineTest {
 
     @BeforeAll static void load() throws Exception {
         dir = DemoModel.ensure(root, s -> {});
-        model = CoDi2.load(dir.resolve("codi2.json"));
+        model = CoDi2.load(small(CoDi2Config.read(dir.resolve("codi2.json"))), CoDi2.Options.defaults());
         photo = Media.Image.read(dir.resolve("inputs/photo.png"));
         bird = Media.Audio.read(dir.resolve("inputs/birdsong.wav"));
     }
 
     @AfterAll static void close() { model.close(); }
+
+    /** Tiny pictures, two diffusion steps: the tests look at mechanics, not pixels. */
+    static CoDi2Config small(CoDi2Config c) { return c.withImage(c.image().withSteps(2).withSize(32, 32)); }
 
     static int imageRows() { return 257; } // the demo's tiny ImageBind: CLS + 16×16 patches, as the real one
 
@@ -58,6 +61,7 @@ class DemoPipelineTest {
     void textImageAndAudioInTextAndImageOutThenEditTheGeneratedImage(@TempDir Path out) throws Exception {
         try (Conversation c = model.newConversation()) {
             c.setImageSettings(model.config().image().withEdit(ImageSettings.EditMode.NEVER, 1.5f));
+            assertEquals(2, c.imageSettings().steps());
             List<String> streamed = new ArrayList<>();
             List<ReplyListener.Stage> stages = new ArrayList<>();
             Reply r1 = c.send(Prompt.of("Here is a photo ", photo, " and a sound ", bird, ". Paint what you hear in the scene you see."), new ReplyListener() {
@@ -80,7 +84,7 @@ class DemoPipelineTest {
             assertEquals(1, r1.images().size());
             GeneratedImage g1 = r1.images().getFirst();
             assertNull(g1.editedFrom());
-            assertEquals(256, g1.image().width());
+            assertEquals(32, g1.image().width());
             int used1 = c.contextUsed();
             assertEquals(r1.promptPositions() + r1.tokens().length, used1, "the cache holds the prompt and every fed reply token");
 
@@ -102,7 +106,7 @@ class DemoPipelineTest {
             assertEquals(out.resolve("image-2.png"), p);
             String png = new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1);
             assertTrue(png.contains("Seed") && png.contains(Long.toString(g2.seed())) && png.contains("Now make it snowy"), "PNG text chunks hold prompt and seed");
-            assertEquals(256, Images.read(p).width());
+            assertEquals(32, Images.read(p).width());
         }
     }
 
@@ -163,7 +167,7 @@ class DemoPipelineTest {
 
     @Test
     void audioAndVideoOutputsAreReportedWithoutLosingTheText() throws Exception {
-        CoDi2Config cfg = CoDi2Config.read(dir.resolve("codi2.json"))
+        CoDi2Config cfg = small(CoDi2Config.read(dir.resolve("codi2.json")))
                 .withOutputMarkers(java.util.Map.of("image", CoDi2Config.Marker.text("<p>"), "audio", CoDi2Config.Marker.text("enjoy")));
         try (CoDi2 m = CoDi2.load(cfg, CoDi2.Options.defaults()); Conversation c = m.newConversation()) {
             Reply r = c.send(Prompt.of("Turn this sound into a picture ", bird));
@@ -185,7 +189,7 @@ class DemoPipelineTest {
             assertEquals(used, c.contextUsed(), "the cancelled turn was cut from the KV cache");
             assertEquals(1, c.turns().size());
             assertThrows(CancellationException.class, () -> c.send(Prompt.of("paint ", bird), new ReplyListener() {
-                @Override public void onProgress(Stage s, int done, int total) { if (s == Stage.PAINTING_IMAGE && done == 3) c.cancel(); }
+                @Override public void onProgress(Stage s, int done, int total) { if (s == Stage.PAINTING_IMAGE && done == 1) c.cancel(); }
             }));
             assertEquals(used, c.contextUsed());
             assertEquals(1, c.generatedImages().size());
@@ -197,7 +201,7 @@ class DemoPipelineTest {
 
     @Test
     void tooManyMediaForTheContextIsATypedErrorAndChangesNothing() throws Exception {
-        CoDi2Config cfg = CoDi2Config.read(dir.resolve("codi2.json")).withContextLength(600);
+        CoDi2Config cfg = small(CoDi2Config.read(dir.resolve("codi2.json"))).withContextLength(600);
         try (CoDi2 m = CoDi2.load(cfg, CoDi2.Options.defaults()); Conversation c = m.newConversation()) {
             PromptTooLongException e = assertThrows(PromptTooLongException.class,
                     () -> c.send(Prompt.of("Look ", photo, photo, photo, photo)));
@@ -216,7 +220,7 @@ class DemoPipelineTest {
                 dir.resolve("codi2.json"));
         assertTrue(base.hasCodi2Weights());
         assertFalse(noWeights.hasCodi2Weights());
-        try (CoDi2 m = CoDi2.load(noWeights, CoDi2.Options.defaults()); Conversation c = m.newConversation()) {
+        try (CoDi2 m = CoDi2.load(small(noWeights), CoDi2.Options.defaults()); Conversation c = m.newConversation()) {
             assertEquals(CoDi2.Mode.IMAGEBIND_DIRECT, m.mode());
             Reply r = c.send(Prompt.of("Turn this sound into a picture ", bird));
             assertTrue(r.features().isEmpty(), "no projector: no output features");

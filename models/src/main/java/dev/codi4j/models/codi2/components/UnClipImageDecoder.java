@@ -1,13 +1,10 @@
 package dev.codi4j.models.codi2.components;
 
-import dev.codi4j.loaders.config.CLIPTextConfig;
 import dev.codi4j.loaders.hub.ModelFolder;
 import dev.codi4j.loaders.media.Image;
-import dev.codi4j.loaders.tokenizer.ClipTokenizer;
-import dev.codi4j.loaders.weights.Weights;
-import dev.codi4j.models.clip.ClipTextModel;
 import dev.codi4j.models.codi2.spi.ImageDecoder;
 import dev.codi4j.models.codi2.spi.ImageRequest;
+import dev.codi4j.models.diffusion.pipelines.ClipTextEncoder;
 import dev.codi4j.models.diffusion.pipelines.DiffusionPipeline;
 import dev.codi4j.models.diffusion.pipelines.GenerationRequest;
 import dev.codi4j.models.diffusion.pipelines.TextEncoder;
@@ -16,7 +13,6 @@ import dev.codi4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -40,7 +36,7 @@ public final class UnClipImageDecoder implements ImageDecoder {
     private final Backend b;
     private final TextEncoder text;
     private final AutoCloseable textResources;
-    private final Map<String, Tensor> promptCache = new HashMap<>();
+    private final Map<String, Tensor> promptCache = new java.util.HashMap<>();
     private final String name;
 
     private UnClipImageDecoder(DiffusionPipeline pipeline, Backend b, TextEncoder text, AutoCloseable textResources, String name) {
@@ -56,18 +52,13 @@ public final class UnClipImageDecoder implements ImageDecoder {
 
     /** Loads a diffusers unCLIP folder with its {@code text_encoder/} and {@code tokenizer/}. */
     public static UnClipImageDecoder load(Path folder, Backend b) throws IOException {
-        ModelFolder mf = ModelFolder.of(folder);
-        Path tokDir = folder.resolve("tokenizer"), teDir = folder.resolve("text_encoder");
-        if (!Files.isDirectory(tokDir) || !Files.isDirectory(teDir))
+        if (!Files.isDirectory(folder.resolve("tokenizer")) || !Files.isDirectory(folder.resolve("text_encoder")))
             throw new IllegalArgumentException(folder + " lacks tokenizer/ or text_encoder/; CoDi-2's cross-attention prompt needs SD 2.1's OpenCLIP-H text encoder");
-        ClipTokenizer tok = ClipTokenizer.fromHuggingFace(tokDir, ClipTokenizer.Flavor.HUGGING_FACE);
-        ModelFolder te = mf.component("text_encoder");
-        Weights w = te.weights();
+        ClipTextEncoder te = ClipTextEncoder.load(b, ModelFolder.of(folder), null);
         try {
-            ClipTextModel model = ClipTextModel.load(b, w, CLIPTextConfig.from(te.config()), null);
-            return load(folder, b, new ClipPromptEncoder(tok, model), w);
+            return load(folder, b, te, te);
         } catch (IOException | RuntimeException e) {
-            w.close();
+            te.close();
             throw e;
         }
     }
@@ -116,18 +107,5 @@ public final class UnClipImageDecoder implements ImageDecoder {
         if (textResources != null) {
             try { textResources.close(); } catch (Exception e) { throw new IllegalStateException("closing the text encoder of " + name + " failed: " + e.getMessage(), e); }
         }
-    }
-
-    /** diffusers' {@code encode_prompt}: 77 tokens padded as the tokenizer says ("!" for SD 2.x), last hidden state after the final norm. */
-    private record ClipPromptEncoder(ClipTokenizer tokenizer, ClipTextModel model) implements TextEncoder {
-        @Override public Tensor encode(Backend b, List<String> prompts) {
-            int n = Math.min(ClipTokenizer.DEFAULT_CONTEXT_LENGTH, model.config().max_position_embeddings());
-            int[][] rows = tokenizer.tokenize(prompts, n, true);
-            int[] flat = new int[rows.length * n];
-            for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, flat, i * n, n);
-            return model.encodePrompt(b, Tensor.fromInts(flat, rows.length, n), 0);
-        }
-
-        @Override public int hiddenSize() { return model.config().hidden_size(); }
     }
 }

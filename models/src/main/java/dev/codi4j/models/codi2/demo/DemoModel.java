@@ -1,5 +1,9 @@
 package dev.codi4j.models.codi2.demo;
 
+import dev.codi4j.loaders.config.AutoencoderKLConfig;
+import dev.codi4j.loaders.config.CLIPTextConfig;
+import dev.codi4j.loaders.config.ConfigJson;
+import dev.codi4j.loaders.config.UNet2DConditionConfig;
 import dev.codi4j.loaders.media.Audio;
 import dev.codi4j.loaders.media.Image;
 import dev.codi4j.loaders.media.Images;
@@ -15,6 +19,13 @@ import java.util.EnumSet;
 import dev.codi4j.loaders.tokenizer.EncodeOptions;
 import dev.codi4j.loaders.tokenizer.SentencePieceTokenizer;
 import dev.codi4j.loaders.tokenizer.Tokenizer;
+import dev.codi4j.models.clip.ClipTextModel;
+import dev.codi4j.models.diffusion.RandomWeights;
+import dev.codi4j.models.diffusion.unet.UNet2DConditionModel;
+import dev.codi4j.models.diffusion.vae.AutoencoderKL;
+import dev.codi4j.tensor.Backend;
+import dev.codi4j.tensor.Backends;
+import dev.codi4j.tensor.Device;
 import dev.codi4j.tensor.Sampling;
 import dev.codi4j.tensor.Tensor;
 import java.io.IOException;
@@ -38,8 +49,8 @@ import java.util.stream.Stream;
  * {@code model.safetensors}, {@code tokenizer.model}), CoDi-2 weights with the official state-dict
  * names ({@code codi_llama_proj.*}, {@code codi_llama_decode.*},
  * {@code llama_model.base_model.model.model.layers.N.self_attn.q_proj.lora_A.default.weight}), an
- * ImageBind checkpoint (upstream names, toy widths, 257 vision tokens as the real model), and the
- * labelled demo image decoder folder — plus a {@code codi2.json} and two input files.
+ * ImageBind checkpoint (upstream names, toy widths, 257 vision tokens as the real model), and an
+ * SD2.1-unCLIP diffusers folder (toy widths) — plus a {@code codi2.json} and two input files.
  *
  * <p>ALL WEIGHTS ARE RANDOM (seeded, so every run writes the same bytes). One thing is planted: the
  * LLM's output head holds a word chain, so that after "Assistant:" the tiny model says "Here it is
@@ -51,12 +62,11 @@ import java.util.stream.Stream;
  */
 public final class DemoModel {
     /** Bumped whenever the files written change. */
-    public static final String VERSION = "2";
+    public static final String VERSION = "4";
     /** The sentence planted in the LLM's output head. */
     public static final String PLANTED_REPLY = "Here it is <p> enjoy";
 
     static final int DIM = 32, HIDDEN = 64, FF = 128, LAYERS = 2, HEADS = 4, KV_HEADS = 2, LORA_R = 4, LORA_ALPHA = 8, CONTEXT = 1024;
-    static final int LATENT = 8;
     /** ImageBind's real layout at toy widths: 16-wide towers of one block, a 32-d joint space; 257 vision tokens as the real model. */
     static final ImageBindConfig IMAGEBIND = new ImageBindConfig(DIM,
             new ImageBindConfig.Tower(16, 1, 2), new ImageBindConfig.Tower(16, 1, 2), new ImageBindConfig.Tower(16, 1, 2),
@@ -122,12 +132,7 @@ public final class DemoModel {
         Safetensors.save(enc.resolve("imagebind_tiny.safetensors"), RandomImageBind.weights(IMAGEBIND, EnumSet.of(Modality.VISION, Modality.AUDIO), 20231130L, DType.F32),
                 Map.of(ImageBind.CONFIG_METADATA, IMAGEBIND.toJson(), "codi4j", "demo ImageBind, random weights"));
 
-        Path dec = Files.createDirectories(dir.resolve("decoder"));
-        Files.writeString(dec.resolve("config.json"), """
-                {"codi4j_demo": "image_decoder", "embedding_dim": %d, "latent": %d, "_comment": "codi4j demo image decoder, random weights, NOT a diffusion model"}
-                """.formatted(DIM, LATENT));
-        SafetensorsWriter.write(dec.resolve("model.safetensors"), Map.of("head.weight", randn(rng, 0.35, 3 * LATENT * LATENT, DIM),
-                "head.bias", randn(rng, 0.2, 3 * LATENT * LATENT)));
+        writeUnclip(Files.createDirectories(dir.resolve("unclip")));
 
         Path inputs = Files.createDirectories(dir.resolve("inputs"));
         Images.writePng(photo(), inputs.resolve("photo.png"), Map.of("Software", "codi4j demo", "Description", "a drawn landscape: sky, sun, hills"));
@@ -140,12 +145,92 @@ public final class DemoModel {
                   "codi2_weights": "codi2/codi2_weights.safetensors",
                   "lora_alpha": %d,
                   "imagebind": "imagebind/imagebind_tiny.safetensors",
-                  "image_decoder": {"kind": "demo", "path": "decoder"},
+                  "image_decoder": "unclip",
                   "context_length": %d,
                   "generation": {"max_new_tokens": 24, "temperature": 0.7, "top_k": 50, "top_p": 0.9, "seed": 0},
-                  "image": {"steps": 12, "guidance": 7.5, "noise_level": 500, "width": 256, "height": 256, "edit": "auto", "image_guidance": 1.5}
+                  "image": {"steps": 12, "guidance": 7.5, "noise_level": 500, "width": 64, "height": 64, "edit": "auto", "edit_strength": 0.75}
                 }
                 """.formatted(LORA_ALPHA, CONTEXT), StandardCharsets.UTF_8);
+    }
+
+    // ---- a tiny SD2.1-unCLIP diffusers folder ---------------------------------------------------------
+
+    static final int UNCLIP_TEXT = 16;
+
+    /**
+     * stabilityai/stable-diffusion-2-1-unclip's layout at toy widths: model_index.json, unet/ (class
+     * embedding "projection" of 2 × the embedding width, linear projections, v-prediction DDIM
+     * scheduler), vae/, text_encoder/ + tokenizer/ (a byte-level CLIP vocabulary), image_normalizer/
+     * and image_noising_scheduler/ — each network built over {@link RandomWeights} and saved under the
+     * names it asked for, so the folder is exactly what the real loaders expect.
+     */
+    static void writeUnclip(Path dir) throws IOException {
+        Backend b = Backends.forDevice(Device.CPU);
+        String unet = "{\"_class_name\": \"UNet2DConditionModel\", \"sample_size\": 16, \"in_channels\": 4, \"out_channels\": 4, "
+                + "\"block_out_channels\": [8, 16], \"norm_num_groups\": 4, \"layers_per_block\": 1, \"cross_attention_dim\": " + UNCLIP_TEXT + ", "
+                + "\"attention_head_dim\": [2, 4], \"down_block_types\": [\"CrossAttnDownBlock2D\", \"DownBlock2D\"], "
+                + "\"up_block_types\": [\"UpBlock2D\", \"CrossAttnUpBlock2D\"], \"use_linear_projection\": true, "
+                + "\"class_embed_type\": \"projection\", \"projection_class_embeddings_input_dim\": " + 2 * DIM + "}";
+        RandomWeights uw = new RandomWeights(DType.F32, true);
+        new UNet2DConditionModel(b, uw, UNet2DConditionConfig.from(ConfigJson.parse(unet, "unet")), null);
+        save(dir.resolve("unet"), uw.created(), unet, "diffusion_pytorch_model.safetensors");
+        String vae = "{\"_class_name\": \"AutoencoderKL\", \"block_out_channels\": [8, 16], \"down_block_types\": [\"DownEncoderBlock2D\", \"DownEncoderBlock2D\"], "
+                + "\"up_block_types\": [\"UpDecoderBlock2D\", \"UpDecoderBlock2D\"], \"latent_channels\": 4, \"layers_per_block\": 1, \"norm_num_groups\": 4, "
+                + "\"sample_size\": 128, \"scaling_factor\": 0.18215}";
+        RandomWeights vw = new RandomWeights(DType.F32, true);
+        new AutoencoderKL(b, vw, AutoencoderKLConfig.from(ConfigJson.parse(vae, "vae")), null);
+        save(dir.resolve("vae"), vw.created(), vae, "diffusion_pytorch_model.safetensors");
+        String te = "{\"architectures\": [\"CLIPTextModel\"], \"hidden_size\": " + UNCLIP_TEXT + ", \"intermediate_size\": 24, \"num_hidden_layers\": 1, "
+                + "\"num_attention_heads\": 2, \"vocab_size\": 600, \"max_position_embeddings\": 77, \"hidden_act\": \"gelu\", \"bos_token_id\": 0, "
+                + "\"eos_token_id\": 2, \"pad_token_id\": 1, \"projection_dim\": " + UNCLIP_TEXT + "}";
+        RandomWeights tw = new RandomWeights(DType.F32, true);
+        ClipTextModel.load(b, tw, CLIPTextConfig.from(ConfigJson.parse(te, "text_encoder")), null);
+        save(dir.resolve("text_encoder"), tw.created(), te, "model.safetensors");
+        clipTokenizer(Files.createDirectories(dir.resolve("tokenizer")));
+        Map<String, Tensor> norm = new LinkedHashMap<>();
+        norm.put("mean", Tensor.fromFloats(new float[DIM], 1, DIM));
+        float[] std = new float[DIM];
+        java.util.Arrays.fill(std, 1f);
+        norm.put("std", Tensor.fromFloats(std, 1, DIM));
+        save(dir.resolve("image_normalizer"), norm, "{\"_class_name\": \"StableUnCLIPImageNormalizer\", \"embedding_dim\": " + DIM + "}",
+                "diffusion_pytorch_model.safetensors");
+        Files.createDirectories(dir.resolve("scheduler"));
+        Files.writeString(dir.resolve("scheduler/scheduler_config.json"), "{\"_class_name\": \"DDIMScheduler\", \"beta_end\": 0.012, \"beta_schedule\": "
+                + "\"scaled_linear\", \"beta_start\": 0.00085, \"clip_sample\": false, \"num_train_timesteps\": 1000, \"prediction_type\": "
+                + "\"v_prediction\", \"set_alpha_to_one\": false, \"steps_offset\": 1}");
+        Files.createDirectories(dir.resolve("image_noising_scheduler"));
+        Files.writeString(dir.resolve("image_noising_scheduler/scheduler_config.json"),
+                "{\"_class_name\": \"DDPMScheduler\", \"beta_schedule\": \"squaredcos_cap_v2\", \"num_train_timesteps\": 1000, \"clip_sample\": true}");
+        Files.writeString(dir.resolve("model_index.json"), "{\"_class_name\": \"StableUnCLIPImg2ImgPipeline\", \"unet\": [\"diffusers\", \"UNet2DConditionModel\"], "
+                + "\"vae\": [\"diffusers\", \"AutoencoderKL\"], \"scheduler\": [\"diffusers\", \"DDIMScheduler\"], \"text_encoder\": [\"transformers\", \"CLIPTextModel\"], "
+                + "\"tokenizer\": [\"transformers\", \"CLIPTokenizer\"], \"image_normalizer\": [\"stable_diffusion\", \"StableUnCLIPImageNormalizer\"], "
+                + "\"image_noising_scheduler\": [\"diffusers\", \"DDPMScheduler\"], \"_comment\": \"codi4j demo: random weights\"}");
+    }
+
+    /** A byte-level CLIP vocabulary (every byte alone and word-final, a few merges), padded with "!" as SD 2.x. */
+    private static void clipTokenizer(Path dir) throws IOException {
+        char[] bytes = new char[256];
+        for (int c = 0, n = 0; c < 256; c++) {
+            boolean printable = (c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF);
+            bytes[c] = printable ? (char) c : (char) (256 + n++);
+        }
+        com.google.gson.JsonObject vocab = new com.google.gson.JsonObject();
+        int id = 0;
+        for (char c : bytes) vocab.addProperty(String.valueOf(c), id++);
+        for (char c : bytes) vocab.addProperty(c + "</w>", id++);
+        String[] merges = {"l o", "lo w</w>", "b o", "bo d", "bod y</w>"};
+        for (String m : merges) vocab.addProperty(m.replace(" ", ""), id++);
+        vocab.addProperty("<|startoftext|>", id++);
+        vocab.addProperty("<|endoftext|>", id);
+        Files.writeString(dir.resolve("vocab.json"), vocab.toString());
+        Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\n" + String.join("\n", merges) + "\n");
+        Files.writeString(dir.resolve("special_tokens_map.json"), "{\"pad_token\": \"!\"}");
+    }
+
+    private static void save(Path folder, Map<String, Tensor> tensors, String config, String file) throws IOException {
+        Files.createDirectories(folder);
+        SafetensorsWriter.write(folder.resolve(file), tensors, Map.of("codi4j", "demo, random weights"));
+        Files.writeString(folder.resolve("config.json"), config);
     }
 
     /** The tiny SentencePiece model shipped as a resource (trained by tools/fixtures/codi2_reference.py). */
