@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a Llama-2-chat model in the terminal (streams tokens, prints tokens/s after each answer).",
                 "Commands: /reset (new conversation), /system TEXT (set the system prompt and start over), /help; Ctrl-D leaves."},
-        footer = {"", "Example:", "  codi4j chat --model meta-llama/Llama-2-7b-chat-hf --dtype q8_0"})
+        footer = {"", "Example:", "  codi4j chat --model meta-llama/Llama-2-7b-chat-hf --dtype q8_0",
+                "", "For a CoDi-2 conversation with images and audio: codi4j chat --config codi2.json (see codi4j chat --config x --help)."})
 public final class ChatCommand implements CliCommand, Callable<Integer> {
     @Mixin LlmOptions llm;
 

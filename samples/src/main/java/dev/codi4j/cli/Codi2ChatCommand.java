@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * {@code codi4j chat}: a multi-turn CoDi-2 conversation on the console. {@code --config} runs the
  * model a codi2.json names; {@code --model} chats with a plain Llama checkpoint (CoDi-2's LLM alone).
  */
-@Command(name = "chat", mixinStandardHelpOptions = true,
+@Command(name = Codi2ChatCommand.NAME, hidden = true, mixinStandardHelpOptions = true,
         description = {"A multi-turn conversation with CoDi-2 (text, images, audio, video in; text and images out).",
                 "Attach media to your next message with /image PATH, /audio PATH or /video PATH (several allowed);",
                 "they are placed before your text. Generated images are saved to --out and listed.",
@@ -36,6 +36,9 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:", "  codi4j chat --config codi2.json --out chat-images/",
                 "  codi4j chat --model meta-llama/Llama-2-7b-chat-hf"})
 public final class Codi2ChatCommand implements CliCommand, Callable<Integer> {
+    /** Reached as {@code codi4j chat --config ...}: {@link Main} routes chat with --config here. */
+    static final String NAME = "chat-codi2";
+
     @Mixin Codi2Options opts;
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
