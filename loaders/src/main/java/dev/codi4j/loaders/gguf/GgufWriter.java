@@ -2,6 +2,7 @@ package dev.codi4j.loaders.gguf;
 
 import dev.codi4j.loaders.AtomicFiles;
 import dev.codi4j.loaders.safetensors.SafetensorsWriter;
+import dev.codi4j.tensor.DType;
 import dev.codi4j.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +23,13 @@ import java.util.Map;
  */
 public final class GgufWriter {
     private final Map<String, GgufValue> kv = new LinkedHashMap<>();
-    private final Map<String, Tensor> tensors = new LinkedHashMap<>();
+    private final Map<String, Pending> tensors = new LinkedHashMap<>();
+
+    /** Makes a tensor when the writer reaches it, so a converter never holds every converted tensor at once. */
+    @FunctionalInterface
+    public interface TensorProducer { Tensor produce() throws IOException; }
+
+    private record Pending(DType dtype, int[] shape, Tensor tensor, TensorProducer producer) {}
 
     public GgufWriter put(String key, GgufValue value) {
         if (key.isEmpty()) throw new IllegalArgumentException("empty GGUF key");
@@ -45,7 +52,18 @@ public final class GgufWriter {
         GgmlType.of(t.dtype());
         if (!t.device().isHost()) throw new IllegalArgumentException("tensor '" + name + "' is on " + t.device() + "; copy it to the host first");
         if (t.rank() > GgufFile.MAX_DIMS) throw new IllegalArgumentException("tensor '" + name + "' has rank " + t.rank() + "; GGUF allows at most " + GgufFile.MAX_DIMS);
-        if (tensors.put(name, t) != null) throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        if (tensors.put(name, new Pending(t.dtype(), t.shape(), t, null)) != null) throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        return this;
+    }
+
+    /**
+     * Adds a tensor made only while writing (then closed), e.g. a converted weight; it must have
+     * exactly {@code dtype} and {@code shape}.
+     */
+    public GgufWriter addTensor(String name, DType dtype, int[] shape, TensorProducer producer) {
+        GgmlType.of(dtype);
+        if (shape.length > GgufFile.MAX_DIMS) throw new IllegalArgumentException("tensor '" + name + "' has rank " + shape.length + "; GGUF allows at most " + GgufFile.MAX_DIMS);
+        if (tensors.put(name, new Pending(dtype, shape.clone(), null, producer)) != null) throw new IllegalArgumentException("tensor '" + name + "' added twice");
         return this;
     }
 
@@ -70,23 +88,28 @@ public final class GgufWriter {
         }
         long offset = 0;
         for (var e : tensors.entrySet()) {
-            Tensor t = e.getValue();
+            Pending t = e.getValue();
             h.str(e.getKey());
-            int[] s = t.rank() == 0 ? new int[] {1} : t.shape();
+            int[] s = t.shape.length == 0 ? new int[] {1} : t.shape;
             h.i32(s.length);
             for (int i = s.length - 1; i >= 0; i--) h.i64(s[i]);
-            h.i32(GgmlType.of(t.dtype()).id);
+            h.i32(GgmlType.of(t.dtype).id);
             h.i64(offset);
-            offset += pad(t.byteSize(), align);
+            offset += pad(t.dtype.byteSize(Tensor.numel(t.shape)), align);
         }
         byte[] head = h.toByteArray();
         long headPadded = pad(head.length, align);
         AtomicFiles.write(path, ch -> {
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(head));
             zeros(ch, headPadded - head.length);
-            for (Tensor t : tensors.values()) {
+            for (var e : tensors.entrySet()) {
+                Pending p = e.getValue();
+                Tensor t = p.tensor != null ? p.tensor : p.producer.produce();
+                if (t.dtype() != p.dtype || !java.util.Arrays.equals(t.shape(), p.shape))
+                    throw new IllegalStateException("tensor '" + e.getKey() + "' was announced as " + p.dtype + java.util.Arrays.toString(p.shape) + " but produced " + t.describe());
                 SafetensorsWriter.writeTensor(ch, t);
                 zeros(ch, pad(t.byteSize(), align) - t.byteSize());
+                if (p.tensor == null) t.close();
             }
         });
     }

@@ -81,6 +81,8 @@ public final class SafetensorsFile implements TensorSource {
         List<Entry> list = new ArrayList<>();
         try {
             parseHeader(json, src, meta, list);
+        } catch (FormatException e) {
+            throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             throw new FormatException(src, "header is not valid safetensors JSON: " + e.getMessage(), e);
         }

@@ -13,7 +13,7 @@ class ConfigTest {
     @Test void llama2ChatConfigMatchesPreset() throws Exception {
         LlamaConfig c = LlamaConfig.load(res("llama2-7b-chat-hf.config.json"));
         assertEquals(LlamaConfig.llama2_7b(), c);
-        assertEquals(128, c.head_dim());
+        assertEquals(128, c.headDim());
         assertEquals(1, c.groups());
         assertEquals(2, LlamaConfig.tiny().groups());
     }
@@ -21,17 +21,17 @@ class ConfigTest {
     @Test void llamaDefaultsAndErrors() throws Exception {
         LlamaConfig c = LlamaConfig.from(ConfigJson.parse("{\"vocab_size\":10,\"hidden_size\":8,\"intermediate_size\":16,\"num_hidden_layers\":1,"
                 + "\"num_attention_heads\":2,\"num_key_value_heads\":1,\"rope_theta\":500000.0,\"eos_token_id\":[7,8],\"future_field\":{\"x\":1}}", "c.json"));
-        assertEquals(1e-6, c.rms_norm_eps(), "transformers' default");
-        assertEquals(2048, c.max_position_embeddings());
-        assertEquals(500000.0, c.rope_theta());
-        assertEquals(4, c.head_dim());
-        assertEquals(7, c.eos_token_id());
-        assertFalse(c.tie_word_embeddings());
+        assertEquals(1e-6, c.rmsNormEps(), "transformers' default");
+        assertEquals(2048, c.maxPositionEmbeddings());
+        assertEquals(500000.0, c.ropeTheta());
+        assertEquals(4, c.headDim());
+        assertEquals(List.of(7, 8), c.eosTokenId());
+        assertFalse(c.tieWordEmbeddings());
         FormatException miss = assertThrows(FormatException.class, () -> LlamaConfig.from(ConfigJson.parse("{\"vocab_size\":10}", "cfg/config.json")));
-        assertTrue(miss.getMessage().contains("cfg/config.json") && miss.getMessage().contains("\"num_attention_heads\""), miss.getMessage());
+        assertTrue(miss.getMessage().contains("cfg/config.json") && miss.getMessage().contains("has no 'hidden_size'"), miss.getMessage());
         FormatException type = assertThrows(FormatException.class, () -> LlamaConfig.from(ConfigJson.parse(
                 "{\"vocab_size\":10,\"hidden_size\":\"big\",\"intermediate_size\":16,\"num_hidden_layers\":1,\"num_attention_heads\":2}", "x.json")));
-        assertTrue(type.getMessage().contains("\"hidden_size\" should be an integer, found \"big\""), type.getMessage());
+        assertTrue(type.getMessage().contains("'hidden_size' should be an integer, found \"big\""), type.getMessage());
         FormatException gqa = assertThrows(FormatException.class, () -> LlamaConfig.from(ConfigJson.parse(
                 "{\"vocab_size\":10,\"hidden_size\":12,\"intermediate_size\":16,\"num_hidden_layers\":1,\"num_attention_heads\":3,\"num_key_value_heads\":2}", "g.json")));
         assertTrue(gqa.getMessage().contains("multiple"), gqa.getMessage());

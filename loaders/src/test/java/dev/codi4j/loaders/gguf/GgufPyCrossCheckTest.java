@@ -57,4 +57,32 @@ class GgufPyCrossCheckTest {
             for (int i = 0; i < want.length; i++) assertEquals(want[i], vals.get(i).getAsFloat(), 1e-6f * Math.max(1, Math.abs(want[i])), e.getKey() + "[" + i + "]");
         }
     }
+
+    /** A converted Llama (Q8_0) read by gguf-py: llama.* keys and the permuted q rows as llama.cpp expects them. */
+    @Test void ggufPyReadsOurLlamaConversion() throws Exception {
+        String ggufPy = System.getenv("GGUF_PY");
+        Assumptions.assumeTrue(ggufPy != null && Files.isDirectory(Path.of(ggufPy, "gguf")), "set GGUF_PY to llama.cpp's gguf-py folder to run");
+        Path script = null;
+        for (Path d = Path.of("").toAbsolutePath(); d != null && script == null; d = d.getParent())
+            if (Files.exists(d.resolve("tools/fixtures/gguf_reference.py"))) script = d.resolve("tools/fixtures/gguf_reference.py");
+        Path out = dir.resolve("tiny-q8.gguf");
+        try (var hf = dev.codi4j.loaders.weights.Weights.open(LlamaGgufConverterTest.res("tiny_llama.safetensors"))) {
+            LlamaGgufConverter.convert(hf, LlamaGgufConverterTest.CFG, null, DType.Q8_0, "tiny", out);
+        }
+        Process pr = new ProcessBuilder("/usr/bin/python3", script.toString(), "read", out.toString()).redirectErrorStream(true).start();
+        String text = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(pr.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, pr.exitValue(), text);
+        JsonObject root = JsonParser.parseString(text).getAsJsonObject();
+        JsonObject md = root.getAsJsonObject("metadata");
+        assertEquals(2, md.getAsJsonObject("llama.attention.head_count_kv").get("value").getAsInt());
+        assertEquals(7, md.getAsJsonObject("general.file_type").get("value").getAsInt());
+        JsonObject q = root.getAsJsonObject("tensors").getAsJsonObject("blk.0.attn_q.weight");
+        assertEquals("Q8_0", q.get("type").getAsString());
+        try (var exp = dev.codi4j.loaders.safetensors.SafetensorsFile.open(LlamaGgufConverterTest.res("tiny_llama.expected.safetensors"))) {
+            float[] want = exp.tensor("blk.0.attn_q.weight").toFloatArray();
+            var vals = q.getAsJsonArray("values");
+            for (int i = 0; i < want.length; i++) assertEquals(want[i], vals.get(i).getAsFloat(), 0.03f, "q[" + i + "] (Q8_0 step)");
+        }
+    }
 }

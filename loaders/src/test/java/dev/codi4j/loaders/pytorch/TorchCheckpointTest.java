@@ -88,4 +88,19 @@ class TorchCheckpointTest {
         FormatException legacy = assertThrows(FormatException.class, () -> Checkpoints.open(res("legacy.pth")));
         assertTrue(legacy.getMessage().contains("unsupported legacy format") && legacy.getMessage().contains("legacy.pth"), legacy.getMessage());
     }
+
+    /** transformers' sharded PyTorch layout: pytorch_model.bin.index.json naming .bin shards. */
+    @Test void shardedBinCheckpoints(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.copy(res("imagebind_like.pth"), dir.resolve("pytorch_model-00001-of-00002.bin"));
+        java.nio.file.Files.copy(res("delta.pth"), dir.resolve("pytorch_model-00002-of-00002.bin"));
+        Path index = dir.resolve("pytorch_model.bin.index.json");
+        java.nio.file.Files.writeString(index, "{\"metadata\":{},\"weight_map\":{"
+                + "\"modality_heads.vision.2.weight\":\"pytorch_model-00001-of-00002.bin\","
+                + "\"model.llama_proj.weight\":\"pytorch_model-00002-of-00002.bin\"}}");
+        try (Weights w = Weights.open(index); TorchCheckpoint a = TorchCheckpoint.open(res("imagebind_like.pth"))) {
+            assertEquals(List.of("modality_heads.vision.2.weight", "model.llama_proj.weight"), w.keys());
+            assertArrayEquals(a.tensor("modality_heads.vision.2.weight").toFloatArray(), w.get("modality_heads.vision.2.weight", 4, 8).toFloatArray());
+            assertArrayEquals(new int[] {16, 8}, w.get("model.llama_proj.weight").shape());
+        }
+    }
 }

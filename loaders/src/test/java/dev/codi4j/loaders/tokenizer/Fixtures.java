@@ -73,6 +73,7 @@ final class Fixtures {
     // ------------------------------------------------------------ Llama-2
 
     private static SentencePieceTokenizer llamaModel;
+    private static SentencePieceTokenizer llamaJsonTokenizer;
     private static String llamaJson;
 
     static synchronized SentencePieceTokenizer llama2Model() {
@@ -80,6 +81,14 @@ final class Fixtures {
             llamaModel = SentencePieceTokenizer.fromModelBytes(resource("llama2/tokenizer.model.gz"), "llama2/tokenizer.model");
         }
         return llamaModel;
+    }
+
+    /** Meta's Llama-2 tokenizer.json (legacy layout) loaded by our JSON loader; built once per test JVM. */
+    static synchronized SentencePieceTokenizer llama2Json() {
+        if (llamaJsonTokenizer == null) {
+            llamaJsonTokenizer = SentencePieceTokenizer.fromHuggingFaceJson(llama2TokenizerJson(false), "llama2 tokenizer.json");
+        }
+        return llamaJsonTokenizer;
     }
 
     /** Merges of Meta's Llama-2 tokenizer.json, decoded from the compact fixture (see the fixture script). */

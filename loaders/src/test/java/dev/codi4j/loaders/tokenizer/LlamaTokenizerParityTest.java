@@ -105,7 +105,7 @@ class LlamaTokenizerParityTest {
 
     @Test
     void tokenizerJsonMatchesHuggingFaceTokenizers() {
-        SentencePieceTokenizer legacy = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 tokenizer.json");
+        SentencePieceTokenizer legacy = Fixtures.llama2Json();
         SentencePieceTokenizer meta = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(true), "llama2 tokenizer.json (Metaspace)");
         assertEquals(32000, legacy.vocabSize());
         assertTrue(legacy.addsBosByDefault(), "TemplateProcessing puts <s> first");

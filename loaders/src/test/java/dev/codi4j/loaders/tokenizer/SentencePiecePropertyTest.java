@@ -39,7 +39,7 @@ class SentencePiecePropertyTest {
     @Test
     void randomUnicodeRoundTrips() {
         SentencePieceTokenizer tok = Fixtures.llama2Model();
-        SentencePieceTokenizer json = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 json");
+        SentencePieceTokenizer json = Fixtures.llama2Json();
         Random rnd = new Random(7);
         for (int i = 0; i < 500; i++) {
             String s = randomText(rnd, rnd.nextInt(60));
@@ -74,7 +74,7 @@ class SentencePiecePropertyTest {
         long tA = Long.MAX_VALUE;
         int[] ids = null;
         int[] as = null;
-        for (int run = 0; run < 5; run++) {
+        for (int run = 0; run < 3; run++) {
             long t0 = System.nanoTime();
             tok.encode(small);
             long t1 = System.nanoTime();
@@ -91,38 +91,51 @@ class SentencePiecePropertyTest {
         double ratio = (double) tBig / Math.max(1, tSmall);
         System.out.printf("encode 10k chars %.1f ms, 100k chars %.1f ms (ratio %.1f), 100k x 'a' %.1f ms%n",
                 tSmall / 1e6, tBig / 1e6, ratio, tA / 1e6);
-        // 10x the input: ~11x for n log n, 100x for quadratic; the bound leaves room for a noisy shared machine
-        assertTrue(ratio < 40, "100k/10k time ratio " + ratio);
+        // wall-clock bounds only catch gross regressions (the machine is shared); BpeMergerTest counts the work
+        assertTrue(tBig < 5_000_000_000L, "100k random chars took " + tBig / 1e6 + " ms");
         assertTrue(tA < 5_000_000_000L, "100k identical chars took " + tA / 1e6 + " ms");
     }
 
     @Test
     void fourThousandTokenPromptTakesMilliseconds() {
         SentencePieceTokenizer tok = Fixtures.llama2Model();
-        SentencePieceTokenizer json = SentencePieceTokenizer.fromHuggingFaceJson(Fixtures.llama2TokenizerJson(false), "llama2 json");
+        SentencePieceTokenizer json = Fixtures.llama2Json();
         String para = "[INST] <<SYS>>\nYou are a helpful assistant that describes images.\n<</SYS>>\n\n"
                 + "The llama (Lama glama) is a domesticated South American camelid, widely used as a meat and pack "
                 + "animal by Andean cultures since the pre-Columbian era. Llamas are social animals and live with "
                 + "others as a herd. Their wool is soft and contains only a small amount of lanolin. [/INST] ";
-        StringBuilder sb = new StringBuilder();
-        while (tok.encode(sb.toString()).length < 4096) {
-            sb.append(para);
-        }
-        String prompt = sb.toString();
+        String prompt = para.repeat(4096 / tok.encode(para).length + 1);
         for (SentencePieceTokenizer t : new SentencePieceTokenizer[] {tok, json}) {
-            long[] times = new long[25];
+            long[] times = new long[15];
             int n = 0;
-            for (int i = 0; i < times.length + 10; i++) {
+            for (int i = 0; i < times.length + 5; i++) {
                 long t0 = System.nanoTime();
                 n = t.encode(prompt, true).length;
-                if (i >= 10) {
-                    times[i - 10] = System.nanoTime() - t0;
+                if (i >= 5) {
+                    times[i - 5] = System.nanoTime() - t0;
                 }
             }
             java.util.Arrays.sort(times);
             double ms = times[times.length / 2] / 1e6;
             System.out.printf("%s: %d chars -> %d tokens, median encode %.2f ms%n", t, prompt.length(), n, ms);
             assertTrue(ms < 200, "a 4k-token prompt should take milliseconds, took " + ms + " ms");
+        }
+    }
+
+    @Test
+    void sharedAcrossThreads() throws Exception {
+        SentencePieceTokenizer tok = Fixtures.llama2Model();
+        Random rnd = new Random(17);
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            texts.add(randomText(rnd, 200));
+        }
+        java.util.List<int[]> sequential = texts.stream().map(tok::encode).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var futures = texts.stream().map(t -> pool.submit(() -> tok.encode(t))).toList();
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(sequential.get(i), futures.get(i).get());
+            }
         }
     }
 }
