@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
 import picocli.CommandLine.Command;
@@ -74,35 +73,12 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
 
     // ---- GEMV ----------------------------------------------------------------------------------
 
-    /** A random (n, k) weight tensor: 64 random rows tiled over the matrix (contents do not change the speed). */
-    static Tensor randomWeights(DType dt, int n, int k, long seed) {
-        Random r = new Random(seed);
-        int rows = Math.min(64, n);
-        float[] v = new float[rows * k];
-        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
-        Tensor pattern = Tensor.fromFloats(v, rows, k);
-        Tensor q = Backends.create("reference").copyOf(pattern, dt);
-        Tensor w = Tensor.allocate(dt, n, k);
-        MemorySegment dst = w.data(), src = q.data();
-        for (long off = 0; off < dst.byteSize(); off += src.byteSize()) MemorySegment.copy(src, 0, dst, off, Math.min(src.byteSize(), dst.byteSize() - off));
-        pattern.close();
-        q.close();
-        return w;
-    }
-
-    static Tensor randomActivations(int m, int k, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[m * k];
-        for (int i = 0; i < v.length; i++) v[i] = r.nextFloat() * 2 - 1;
-        return Tensor.fromFloats(v, m, k);
-    }
-
     private void gemv(Backend b, DType dt, int n, int k, int reps) {
         long bytes = dt.byteSize((long) n * k);
         int copies = (int) Math.max(2, (256L << 20) / bytes + 1);
         List<Tensor> ws = new ArrayList<>();
-        for (int c = 0; c < copies; c++) ws.add(randomWeights(dt, n, k, 100 + c));
-        Tensor x = randomActivations(1, k, 1), y = Tensor.allocate(DType.F32, 1, n);
+        for (int c = 0; c < copies; c++) ws.add(RandomTensors.weights(dt, n, k, 100 + c));
+        Tensor x = RandomTensors.activations(1, k, 1), y = Tensor.allocate(DType.F32, 1, n);
         for (int i = 0; i < 3 * copies; i++) b.linear(x, ws.get(i % copies), null, y);
         double best = Double.MAX_VALUE;
         int calls = Math.max(copies * 2, 16);
@@ -121,7 +97,7 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
     // ---- GEMM ----------------------------------------------------------------------------------
 
     private void gemm(Backend b, DType dt, int m, int n, int k, int reps, OpenBlas.Result blas, int t) {
-        Tensor x = randomActivations(m, k, 2), w = randomWeights(dt, n, k, 3), y = Tensor.allocate(DType.F32, m, n);
+        Tensor x = RandomTensors.activations(m, k, 2), w = RandomTensors.weights(dt, n, k, 3), y = Tensor.allocate(DType.F32, m, n);
         double flop = 2.0 * m * n * k;
         b.linear(x, w, null, y); // warm-up
         double best = timeBest(reps, () -> b.linear(x, w, null, y));
@@ -158,12 +134,12 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
     /** Time per row of x for F16 weights with the GEMV path forced and with the GEMM path forced: where the crossover lies. */
     private void crossover(Backend b, int reps) {
         int n = 4096, k = 4096;
-        Tensor w = randomWeights(DType.F16, n, k, 4);
+        Tensor w = RandomTensors.weights(DType.F16, n, k, 4);
         int saved = Linear.gemvMaxRows(Linear.GEMV_MAX_ROWS);
         try {
             StringBuilder sb = new StringBuilder("crossover f16 4096x4096, ms per call (gemv/gemm):");
             for (int m : new int[] {1, 4, 8, 16, 32}) {
-                Tensor x = randomActivations(m, k, m), y = Tensor.allocate(DType.F32, m, n);
+                Tensor x = RandomTensors.activations(m, k, m), y = Tensor.allocate(DType.F32, m, n);
                 Linear.gemvMaxRows(Integer.MAX_VALUE);
                 b.linear(x, w, null, y);
                 double gv = timeBest(reps, () -> b.linear(x, w, null, y));
@@ -184,8 +160,8 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
     // ---- convolution and attention -----------------------------------------------------------
 
     private void conv(Backend b, int batch, int c, int h, int wd, int o, int reps) {
-        Tensor x = randomActivations(batch * c, h * wd, 5).view(batch, c, h, wd);
-        Tensor w = randomActivations(o, c * 9, 6).view(o, c, 3, 3);
+        Tensor x = RandomTensors.activations(batch * c, h * wd, 5).view(batch, c, h, wd);
+        Tensor w = RandomTensors.activations(o, c * 9, 6).view(o, c, 3, 3);
         Tensor y = Tensor.allocate(DType.F32, batch, o, h, wd);
         int[] one = {1, 1};
         b.conv(x, w, null, one, one, null, 1, y);
@@ -202,7 +178,7 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
         double flop = 4.0 * batch * heads * s * (double) s * d;
         // probe on a small size first: the reference fallback would take hours at full size
         int ps = 256;
-        Tensor pq = randomActivations(batch * heads * ps, d, 7).view(batch, heads, ps, d);
+        Tensor pq = RandomTensors.activations(batch * heads * ps, d, 7).view(batch, heads, ps, d);
         long t0 = System.nanoTime();
         Tensor po = b.attention(pq, pq, pq, null, false, 0.125f);
         double probe = (System.nanoTime() - t0) / 1e9;
@@ -214,9 +190,9 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
                     name, ps, probe, estimate, attentionSeconds);
             return;
         }
-        Tensor q = randomActivations(batch * heads * s, d, 8).view(batch, heads, s, d);
-        Tensor k = randomActivations(batch * heads * s, d, 9).view(batch, heads, s, d);
-        Tensor v = randomActivations(batch * heads * s, d, 10).view(batch, heads, s, d);
+        Tensor q = RandomTensors.activations(batch * heads * s, d, 8).view(batch, heads, s, d);
+        Tensor k = RandomTensors.activations(batch * heads * s, d, 9).view(batch, heads, s, d);
+        Tensor v = RandomTensors.activations(batch * heads * s, d, 10).view(batch, heads, s, d);
         Tensor o = Tensor.allocate(DType.F32, batch, heads, s, d);
         double best = timeBest(quick ? 1 : 2, () -> b.attention(q, k, v, null, false, (float) (1 / Math.sqrt(d)), o));
         double gf = flop / best / 1e9;

@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.codi4j.kernels.cpu.CpuBackend;
+import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.LlamaConfig;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.models.llama.Llama;
@@ -20,8 +22,6 @@ import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -47,7 +44,9 @@ import picocli.CommandLine.Option;
 @Command(name = "llm", mixinStandardHelpOptions = true,
         description = {"Llama-2 prefill/decode tok/s, decode roofline fraction and peak RSS on random weights of real shapes;",
                 "with LLAMA_BENCH=/path/to/llama-bench, llama.cpp on the same GGUF file side by side."})
-public final class LlmBench implements Callable<Integer> {
+public final class LlmBench implements BenchSubcommand, Callable<Integer> {
+
+    @Override public int order() { return 20; }
 
     @Option(names = "--size", defaultValue = "7b", description = "7b, 13b or tiny (default: ${DEFAULT-VALUE}); ignored with --model")
     String size;
@@ -63,6 +62,9 @@ public final class LlmBench implements Callable<Integer> {
 
     @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores (default: ${DEFAULT-VALUE})")
     int threads;
+
+    @Option(names = "--kv-dtype", defaultValue = "f16", description = "KV cache dtype, f16 (as llama.cpp) or f32 (default: ${DEFAULT-VALUE})")
+    String kvDtype;
 
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and prompt (default: ${DEFAULT-VALUE})")
     long seed;
@@ -103,8 +105,10 @@ public final class LlmBench implements Callable<Integer> {
         String llamaBench = llamaBenchPath == null || llamaBenchPath.isBlank() ? null : llamaBenchPath;
         try (Backend backend = Backends.create(device, new BackendProvider.Options(threads, 0))) {
             int t = backend.threads();
-            double bandwidth = readBandwidth(t, bandwidthBytes);
-            out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (%d threads, %d MiB, best of 5)%n",
+            double bandwidth;
+            if (backend instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
+            else try (Parallel pool = new Parallel(t)) { bandwidth = Rooflines.memoryReadBandwidth(pool, bandwidthBytes, 5); }
+            out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (Rooflines probe, %d threads, %d MiB, best of 5)%n",
                     Runtime.getRuntime().availableProcessors(), backend.name(), t, bandwidth / 1e9, t, bandwidthBytes >> 20);
             hwmReset = resetPeakRss();
 
@@ -191,8 +195,8 @@ public final class LlmBench implements Callable<Integer> {
         Sampling.Rng rng = new Sampling.Rng(seed);
         int[] ids = new int[prompt];
         for (int i = 0; i < prompt; i++) ids[i] = 3 + (int) (rng.nextDouble() * (c.vocabSize() - 3));
-        try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512))) {
-            out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (F32)%n", maxCtx, st.cacheBytes() / 1073741824.0);
+        try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512), DType.parse(kvDtype))) {
+            out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (%s)%n", maxCtx, st.cacheBytes() / 1073741824.0, st.cacheDType());
             double best = 0;
             for (int r = 0; r < reps; r++) {
                 st.reset();
@@ -219,7 +223,7 @@ public final class LlmBench implements Callable<Integer> {
                     out.printf(Locale.ROOT, "  decode %d tokens @%d: %.2f s = %.3f tok/s%n", gen, ctx, s, gen / s);
                     out.flush();
                 }
-                long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * 4L * (ctx + gen / 2);
+                long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * st.cacheDType().blockBytes() * (ctx + gen / 2);
                 double frac = bytesPerToken * bestD / bandwidth;
                 ours.put("tg@" + ctx, bestD);
                 out.printf(Locale.ROOT, "decode @%d: %.3f tok/s (best of %d); roofline: weights %.2f GiB/token × tok/s = %.1f GB/s = %.1f %% of %.1f GB/s"
@@ -229,7 +233,8 @@ public final class LlmBench implements Callable<Integer> {
             }
             long hwm = procStatusKb("VmHWM") * 1024;
             long target = fileBytes > 0 ? fileBytes + st.cacheBytes() + (1L << 30) : m.weights().totalBytes() + st.cacheBytes() + (1L << 30);
-            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB; target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0,
+            Runtime rt = Runtime.getRuntime();
+            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB (Java heap now %.2f GiB committed of %.2f GiB max); target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0, rt.totalMemory() / 1073741824.0, rt.maxMemory() / 1073741824.0,
                     fileBytes > 0 ? String.format(Locale.ROOT, "file %.2f GiB", fileBytes / 1073741824.0) : String.format(Locale.ROOT, "weights %.2f GiB", m.weights().totalBytes() / 1073741824.0),
                     st.cacheBytes() / 1073741824.0, target / 1073741824.0, hwm < target ? "met" : "NOT met");
             if (!hwmReset) out.println("  (VmHWM could not be reset after the 1 GiB bandwidth probe; it is included)");
@@ -268,7 +273,7 @@ public final class LlmBench implements Callable<Integer> {
         for (int ctx : contexts) {
             Double theirsAt = theirs.get("tg@" + ctx);
             String label = "tg@" + ctx;
-            if (theirsAt == null && ctx <= llamaGen) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
+            if (theirsAt == null) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
             if (theirsAt != null && ours.containsKey("tg@" + ctx))
                 out.printf(Locale.ROOT, "ratio decode @%d vs llama.cpp %s (codi4j/llama.cpp): %.2f%n", ctx, label, ours.get("tg@" + ctx) / theirsAt);
         }
@@ -312,47 +317,4 @@ public final class LlmBench implements Callable<Integer> {
         return 0;
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static volatile float sink;
-
-    /**
-     * Read bandwidth (bytes/s): {@code threads} threads each sum a contiguous share of {@code bytes}
-     * with the Vector API; best of 5 passes after a first-touch fill and a warm-up.
-     */
-    static double readBandwidth(int threads, long bytes) throws InterruptedException {
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment seg = arena.allocate(bytes, 4096);
-            seg.fill((byte) 1);
-            for (int i = 0; i < 50; i++) sink += sum(seg, 0, Math.min(bytes, 1 << 22)); // compile the loop before timing
-            long share = bytes / threads / 256 * 256;
-            double best = 0;
-            for (int r = 0; r < 5; r++) {
-                float[] sums = new float[threads];
-                Thread[] ts = new Thread[threads];
-                long t0 = System.nanoTime();
-                for (int i = 0; i < threads; i++) {
-                    final int w = i;
-                    ts[i] = Thread.ofPlatform().start(() -> sums[w] = sum(seg, w * share, (w + 1) * share));
-                }
-                for (Thread th : ts) th.join();
-                long ns = System.nanoTime() - t0;
-                for (float s : sums) sink += s;
-                best = Math.max(best, (double) share * threads / ns * 1e9);
-            }
-            return best;
-        }
-    }
-
-    private static float sum(MemorySegment s, long from, long to) {
-        int vb = F.vectorByteSize();
-        java.nio.ByteOrder le = java.nio.ByteOrder.LITTLE_ENDIAN;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (long o = from; o <= to - 4L * vb; o += 4L * vb) {
-            a0 = a0.add(FloatVector.fromMemorySegment(F, s, o, le));
-            a1 = a1.add(FloatVector.fromMemorySegment(F, s, o + vb, le));
-            a2 = a2.add(FloatVector.fromMemorySegment(F, s, o + 2L * vb, le));
-            a3 = a3.add(FloatVector.fromMemorySegment(F, s, o + 3L * vb, le));
-        }
-        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
-    }
 }
