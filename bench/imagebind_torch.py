@@ -6,6 +6,9 @@ same modules the official code uses (nn.Conv3d/Conv2d, nn.LayerNorm, nn.Multihea
 layout, nn.Linear, nn.GELU), so the timings are what PyTorch CPU spends on the official model.
 
 Prints one JSON line: {"torch": version, "threads": n, "vision": {"batch", "seconds"}, "audio": {...}}.
+With --serve it builds and warms both towers, prints {"ready": ...}, then for every stdin line "vision" or
+"audio" runs one forward and prints its seconds, so the Java bench can alternate the two sides round by
+round (a shared machine's load then hits both alike).
 Run it the way PEERS.md says PyTorch is at its best (the Java bench does this for you):
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \
       LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1 \
@@ -72,6 +75,7 @@ def main():
     ap.add_argument("--images", type=int, default=1)
     ap.add_argument("--clips", type=int, default=3)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -80,8 +84,25 @@ def main():
     audio = Tower(nn.Conv2d(1, 768, 16, stride=10, bias=False), nn.LayerNorm(768), 229, 768, 12, 12, True, False).eval()
     res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "capability": torch.backends.cpu.get_cpu_capability()
            if hasattr(torch.backends, "cpu") else "?"}
-    res["vision"] = {"batch": a.images, "seconds": timed(vision, torch.randn(a.images, 3, 224, 224), a.reps)}
-    res["audio"] = {"batch": a.clips, "seconds": timed(audio, torch.randn(a.clips, 1, 128, 204), a.reps)}
+    inputs = {"vision": (vision, torch.randn(a.images, 3, 224, 224)), "audio": (audio, torch.randn(a.clips, 1, 128, 204))}
+    if a.serve:
+        import sys
+        for m, x in inputs.values():
+            timed(m, x, 0)
+        res["ready"] = True
+        print(json.dumps(res), flush=True)
+        for line in sys.stdin:
+            name = line.strip()
+            if not name:
+                break
+            m, x = inputs[name]
+            with torch.inference_mode():
+                t0 = time.perf_counter()
+                m(x)
+                print(time.perf_counter() - t0, flush=True)
+        return
+    res["vision"] = {"batch": a.images, "seconds": timed(*inputs["vision"], a.reps)}
+    res["audio"] = {"batch": a.clips, "seconds": timed(*inputs["audio"], a.reps)}
     print(json.dumps(res))
 
 
