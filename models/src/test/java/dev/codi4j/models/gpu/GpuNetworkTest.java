@@ -130,6 +130,12 @@ class GpuNetworkTest {
                 if (i + 1 < want.length) logits = m.decode(st, seq[i]);
             }
             assertArrayEquals(want, seq, device + " greedy continuation");
+            // an F16 KV cache (llama.cpp's default) decodes like the CPU backend's F16 cache
+            try (Llama mc = LlamaLoader.load(llamaDir(), cpu()); LlamaState sg = m.newState(64, 512, DType.F16); LlamaState sc = mc.newState(64, 512, DType.F16)) {
+                double d = maxAbsDiff(m.prefill(sg, ids).clone(), mc.prefill(sc, ids));
+                for (int i = ids.length; i < want.length - 1; i++) d = Math.max(d, maxAbsDiff(m.decode(sg, want[i]).clone(), mc.decode(sc, want[i])));
+                assertTrue(d < 1e-4, device + " F16-cache logits vs cpu differ by " + d);
+            }
             // decode logits equal those of one full pass (chunked prefill of 2 rows per step too)
             float[] full = allLogits(m, ids);
             int v = m.config().vocabSize();
