@@ -51,6 +51,7 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
             line("ceiling memory read (1 GiB sum)", bandwidth / 1e9, "GB/s", 1, "itself");
             line("ceiling fp32 FMA peak", peak / 1e9, "GFLOP/s", 1, "itself");
 
+            dispatch(pool);
             for (int[] nk : new int[][] {{4096, 4096}, {11008, 4096}}) {
                 for (DType dt : new DType[] {DType.F16, DType.Q8_0, DType.Q4_0}) gemv(backend, dt, nk[0], nk[1], reps);
             }
@@ -69,6 +70,36 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
 
     private void line(String name, double value, String unit, double fraction, String of) {
         out.printf(Locale.ROOT, "%-40s %9.1f %-8s %5.2f of %s%n", name, value, unit, fraction, of);
+    }
+
+    // ---- thread hand-off -------------------------------------------------------------------------
+
+    /** Cost of one parallel hand-off with an empty body: our spinning pool vs a ForkJoinPool (the JDK default). */
+    private void dispatch(Parallel pool) {
+        int t = pool.threads(), calls = 20_000;
+        java.util.concurrent.atomic.AtomicLong sink = new java.util.concurrent.atomic.AtomicLong();
+        Parallel.RangeBody body = (w, s, e) -> sink.addAndGet(e - s);
+        double ours = Double.MAX_VALUE, fjp = Double.MAX_VALUE;
+        try (java.util.concurrent.ForkJoinPool fj = new java.util.concurrent.ForkJoinPool(t)) {
+            for (int r = 0; r < 5; r++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < calls; i++) pool.forRange(t, t, 1, body);
+                ours = Math.min(ours, (System.nanoTime() - t0) / 1e3 / calls);
+                t0 = System.nanoTime();
+                for (int i = 0; i < calls / 10; i++) {
+                    java.util.List<java.util.concurrent.Callable<Long>> tasks = new java.util.ArrayList<>();
+                    for (int j = 0; j < t; j++) tasks.add(() -> sink.addAndGet(1));
+                    try {
+                        fj.invokeAll(tasks);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                fjp = Math.min(fjp, (System.nanoTime() - t0) / 1e3 / (calls / 10));
+            }
+        }
+        out.printf(Locale.ROOT, "%-40s %9.2f %-8s %5.2f of %s%n", "dispatch (empty parallel op)", ours, "us", ours / fjp, String.format(Locale.ROOT, "ForkJoinPool (%.2f us)", fjp));
     }
 
     // ---- GEMV ----------------------------------------------------------------------------------

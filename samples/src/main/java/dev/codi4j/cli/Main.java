@@ -37,25 +37,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(route(args)));
+        System.exit(commandLine().execute(args));
     }
 
-    /**
-     * {@code chat --model} is the plain Llama chat, {@code chat --config} the CoDi-2 conversation;
-     * they take different options, so the CoDi-2 one is a hidden command of its own.
-     */
-    static String[] route(String[] args) {
-        if (args.length > 0 && args[0].equals("chat")) {
-            for (String a : args) {
-                if (a.equals("-c") || a.equals("--config") || a.startsWith("--config=")) {
-                    String[] r = args.clone();
-                    r[0] = Codi2ChatCommand.NAME;
-                    return r;
-                }
-            }
-        }
-        return args;
-    }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {

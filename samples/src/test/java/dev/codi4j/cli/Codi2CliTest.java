@@ -105,7 +105,7 @@ class Codi2CliTest {
         Run r;
         try {
             System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
-            r = run("chat", "-c", demo.resolve("codi2.json").toString(), "--out", out.toString(), "-q", "--steps", "3", "--size", "32");
+            r = run("chat", "-c", demo.resolve("codi2.json").toString(), "--out", out.toString(), "--seed", "4");
         } finally {
             System.setIn(old);
         }
@@ -124,5 +124,9 @@ class Codi2CliTest {
             assertTrue(r.out().contains("Usage: codi4j " + c), r.out());
         }
         assertTrue(run("generate", "--help").out().contains("--device"));
+        assertTrue(run("chat", "--help").out().contains("--config"), "chat takes a codi2.json");
+        Run noModel = run("chat");
+        assertEquals(2, noModel.code());
+        assertTrue(noModel.err().contains("--model is required") && noModel.err().contains("--config"), noModel.err());
     }
 }

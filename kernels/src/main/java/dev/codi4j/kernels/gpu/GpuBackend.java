@@ -15,10 +15,14 @@ import dev.codi4j.tensor.ref.ReferenceBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The op interface on a GPU, shared by the OpenCL and CUDA backends: shape checks, layouts and kernel
@@ -31,12 +35,17 @@ import java.util.function.Consumer;
  * a device-side copy is made first. Outputs that are not F32, not in a usable layout, or that alias
  * an input of a non-element-wise op are computed into a temporary and copied.
  *
+ * <p>Host tensors given as inputs or outputs are accepted, not refused: they are copied to or from
+ * the device around the op, with a warning (once per argument) that names them, because models
+ * that keep a tensor on the host would otherwise fail outright on a GPU.
+ *
  * <p>Errors the kernels cannot raise (an embedding id outside the vocabulary) are recorded on the
  * device and thrown, as a {@link ShapeException}, by the next {@link #toHost} or {@link #synchronize}.
  *
  * <p>One thread at a time per instance, like the CPU backends.
  */
 public class GpuBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(GpuBackend.class);
     private static final int EW_WG = 256, ROW_WG = 256;
     private static final int GEMV_MAX_ROWS = 8;
     private static final int ATT_BQ = 16, ATT_WG = 128, ATT_DMAX = 256, ATT_DV_CHUNK = 256, ATT_KV_LOCAL = 2048, ATT_BK_MAX = 64;
@@ -177,7 +186,7 @@ public class GpuBackend implements Backend {
         }
     }
 
-    // ---- validation and layouts --------------------------------------------------------------
+    // ---- validation, host tensors, temporaries ------------------------------------------------
 
     GpuStorage storage(Tensor t, String what) {
         if (t.storage() instanceof GpuStorage g) {
@@ -192,7 +201,81 @@ public class GpuBackend implements Backend {
     /** The device buffer of a tensor of this backend (for subclasses that launch their own kernels). */
     protected long handle(Tensor t) { return storage(t, "argument").handle(); }
 
-    private long handle(Tensor t, String what) { return storage(t, what).handle(); }
+    private final java.util.Set<String> warnedHostUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void warnHost(String what, Tensor t) {
+        if (warnedHostUse.add(what))
+            LOG.warn("{}: {} is a host tensor ({}); it is copied to {} on every call. Move it there once with backend.toDevice "
+                    + "to keep the computation on the device (warned once per argument)", name, what, t.describe(), device());
+    }
+
+    private static Backend host() { return Backends.forDevice(Device.CPU); }
+
+    /**
+     * The temporaries of one op call: device copies of host inputs, converted inputs, and outputs
+     * computed elsewhere ({@link #out}) and copied into the caller's tensor at {@link #close()}.
+     */
+    private final class Call implements AutoCloseable {
+        private final List<Tensor> temps = new ArrayList<>();
+        private Tensor pendingFrom, pendingTo;
+
+        /** t on this device: itself, or a device copy of a host tensor. */
+        Tensor in(Tensor t, String what) {
+            if (t == null) return null;
+            if (t.storage() instanceof GpuStorage) { storage(t, what); return t; }
+            if (!t.device().isHost()) throw new ShapeException(what + ": " + t.describe() + " is on " + t.device() + ", not on " + device());
+            warnHost(what, t);
+            return temp(toDevice(t));
+        }
+
+        /** {@link #in} converted to F32 (the dtype the compute kernels read). */
+        Tensor f32(Tensor t, String what) {
+            Tensor d = in(t, what);
+            return d == null || d.dtype() == DType.F32 ? d : temp(copyOf(d, DType.F32));
+        }
+
+        /** {@link #f32} made contiguous when {@code contiguous}. */
+        Tensor f32(Tensor t, String what, boolean contiguous) {
+            Tensor d = f32(t, what);
+            return !contiguous || d.isContiguous() ? d : temp(contiguous(d));
+        }
+
+        Tensor temp(Tensor t) {
+            temps.add(t);
+            return t;
+        }
+
+        /**
+         * Where a kernel writes out: out itself when it is a device tensor of dtype {@code dtype} that
+         * {@code usable} accepts, else a contiguous device temporary copied into out at close.
+         */
+        Tensor out(Tensor out, DType dtype, java.util.function.Predicate<Tensor> usable) {
+            if (out.storage() instanceof GpuStorage) {
+                storage(out, "out");
+                if (out.dtype() == dtype && usable.test(out)) return out;
+            } else if (!out.device().isHost()) {
+                throw new ShapeException("out: " + out.describe() + " is on " + out.device() + ", not on " + device());
+            } else {
+                warnHost("out", out);
+            }
+            pendingFrom = temp(empty(dtype, out.shape()));
+            pendingTo = out;
+            return pendingFrom;
+        }
+
+        Tensor out(Tensor out, java.util.function.Predicate<Tensor> usable) { return out(out, DType.F32, usable); }
+
+        @Override public void close() {
+            try {
+                if (pendingFrom != null) {
+                    if (pendingTo.storage() instanceof GpuStorage) copy(pendingFrom, pendingTo);
+                    else try (Tensor h = toHost(pendingFrom)) { host().copy(h, pendingTo); }
+                }
+            } finally {
+                for (Tensor t : temps) t.close();
+            }
+        }
+    }
 
     private static boolean aliases(Tensor out, Tensor... ins) {
         for (Tensor t : ins) if (t != null && t.storage() == out.storage()) return true;
@@ -203,53 +286,39 @@ public class GpuBackend implements Backend {
         return a.offset() == b.offset() && Arrays.equals(a.strides(), b.strides()) && Arrays.equals(a.shape(), b.shape());
     }
 
-    /** t as F32 (a converted device copy when it is another dtype); close the result if it is not t. */
-    private Tensor f32(Tensor t, String what) {
-        storage(t, what);
-        return t.dtype() == DType.F32 ? t : copyOf(t, DType.F32);
-    }
-
-    private static void release(Tensor tmp, Tensor original) {
-        if (tmp != null && tmp != original) tmp.close();
-    }
-
-    /** Where an F32 kernel writes out: out itself when {@code usable}, else a contiguous temporary. */
-    private Tensor target(Tensor out, boolean usable) {
-        storage(out, "out");
-        return usable && out.dtype() == DType.F32 ? out : empty(DType.F32, out.shape());
-    }
-
-    private void finish(Tensor target, Tensor out) {
-        if (target != out) {
-            copy(target, out);
-            target.close();
-        }
-    }
-
     private static long groups(long n, int wg) { return (n + wg - 1) / wg * wg; }
+
+    private static int cdiv(long a, int b) { return (int) ((a + b - 1) / b); }
+
+    private static int[] concat(int[] a, int... b) {
+        int[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
 
     // ---- copy and fill ------------------------------------------------------------------------
 
     @Override public void copy(Tensor src, Tensor dst) {
-        storage(src, "copy src");
-        storage(dst, "copy dst");
-        Tensor s = src.expand(dst.shape());
+        if (src.device().isHost() && dst.device().isHost()) { host().copy(src, dst); return; }
         if (dst.numel() == 0) return;
-        if (dst.dtype().isQuantized()) {
-            elementwise(QUANTIZE, dst.shape(), new Tensor[] {s, dst}, null, dst.numel() / 32);
-            return;
+        try (Call c = new Call()) {
+            Tensor s = c.in(src, "copy src").expand(dst.shape());
+            Tensor d = c.out(dst, dst.dtype(), t -> true);
+            if (d.dtype().isQuantized()) {
+                elementwise(QUANTIZE, d.shape(), new Tensor[] {s, d}, null, d.numel() / 32);
+            } else if (s.dtype() == d.dtype() && s.isContiguous() && d.isContiguous()) {
+                long es = d.dtype().blockBytes();
+                if (s.storage() != d.storage() || s.offset() != d.offset())
+                    rt.copy(handle(s), s.offset() * es, handle(d), d.offset() * es, d.byteSize());
+            } else {
+                boolean ints = !s.dtype().isFloating() && !d.dtype().isFloating();
+                elementwise(ints ? COPY_L : COPY_F, d.shape(), new Tensor[] {s, d}, null, d.numel());
+            }
         }
-        if (s.dtype() == dst.dtype() && s.isContiguous() && dst.isContiguous()) {
-            long es = dst.dtype().blockBytes();
-            if (s.storage() != dst.storage() || s.offset() != dst.offset())
-                rt.copy(handle(s), s.offset() * es, handle(dst), dst.offset() * es, dst.byteSize());
-            return;
-        }
-        boolean ints = !s.dtype().isFloating() && !dst.dtype().isFloating();
-        elementwise(ints ? COPY_L : COPY_F, dst.shape(), new Tensor[] {s, dst}, null, dst.numel());
     }
 
     @Override public void fill(Tensor dst, float value) {
+        if (dst.device().isHost()) { host().fill(dst, value); return; }
         storage(dst, "fill");
         if (dst.numel() == 0) return;
         if (dst.dtype().isQuantized()) {
@@ -265,24 +334,37 @@ public class GpuBackend implements Backend {
 
     @Override public void unary(UnaryOp op, Tensor x, Tensor out) {
         Shapes.requireSameShape(x, "x", out, "out");
-        elementwise(UNARY, out.shape(), new Tensor[] {x, out}, a -> a.i32(op.ordinal()), out.numel());
+        try (Call c = new Call()) {
+            Tensor o = c.out(out, out.dtype(), t -> true);
+            elementwise(UNARY, out.shape(), new Tensor[] {c.in(x, "unary x"), o}, a -> a.i32(op.ordinal()), out.numel());
+        }
     }
 
     @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         if (!Arrays.equals(shape, out.shape())) throw new ShapeException("binary " + op + ": out " + out.describe() + " should be " + Arrays.toString(shape));
-        elementwise(BINARY, shape, new Tensor[] {a.expand(shape), b.expand(shape), out}, k -> k.i32(op.ordinal()), out.numel());
+        try (Call c = new Call()) {
+            Tensor o = c.out(out, out.dtype(), t -> true);
+            Tensor[] ts = {c.in(a, "binary a").expand(shape), c.in(b, "binary b").expand(shape), o};
+            elementwise(BINARY, shape, ts, k -> k.i32(op.ordinal()), out.numel());
+        }
     }
 
     @Override public void affine(Tensor x, float alpha, float beta, Tensor out) {
         Shapes.requireSameShape(x, "x", out, "out");
-        elementwise(AFFINE, out.shape(), new Tensor[] {x, out}, a -> a.f32(alpha).f32(beta), out.numel());
+        try (Call c = new Call()) {
+            Tensor o = c.out(out, out.dtype(), t -> true);
+            elementwise(AFFINE, out.shape(), new Tensor[] {c.in(x, "affine x"), o}, a -> a.f32(alpha).f32(beta), out.numel());
+        }
     }
 
     @Override public void gated(UnaryOp act, Tensor gate, Tensor up, Tensor out) {
         Shapes.requireSameShape(gate, "gate", out, "out");
         Shapes.requireSameShape(up, "up", out, "out");
-        elementwise(GATED, out.shape(), new Tensor[] {gate, up, out}, a -> a.i32(act.ordinal()), out.numel());
+        try (Call c = new Call()) {
+            Tensor o = c.out(out, out.dtype(), t -> true);
+            elementwise(GATED, out.shape(), new Tensor[] {c.in(gate, "gated gate"), c.in(up, "gated up"), o}, a -> a.i32(act.ordinal()), out.numel());
+        }
     }
 
     /**
@@ -298,7 +380,7 @@ public class GpuBackend implements Backend {
         for (int i = 0; i < ts.length; i++) {
             strides[i] = ts[i].strides();
             offsets[i] = ts[i].offset();
-            handles[i] = handle(ts[i], k.name());
+            handles[i] = storage(ts[i], k.name()).handle();
         }
         Layouts.Collapsed c = Layouts.collapse(shape, strides);
         long perItem = Tensor.numel(shape) / items; // 32 for the quantize kernel (items are blocks)
@@ -343,16 +425,13 @@ public class GpuBackend implements Backend {
         os[batch.length] = m;
         os[batch.length + 1] = n;
         if (!Arrays.equals(os, out.shape())) throw new ShapeException("matmul out " + out.describe() + " should be " + Arrays.toString(os));
-        Tensor af = f32(a, "matmul a"), bf = f32(b, "matmul b");
-        Tensor o = target(out, !aliases(out, a, b));
-        if (out.numel() > 0) {
-            Tensor ea = af.expand(concat(batch, m, k)), eb = bf.expand(concat(batch, k, n));
+        if (out.numel() == 0) return;
+        try (Call c = new Call()) {
+            Tensor af = c.f32(a, "matmul a"), bf = c.f32(b, "matmul b");
+            Tensor o = c.out(out, t -> !aliases(t, af, bf));
             if (k == 0) fill(o, 0);
-            else matmulBatches(ea, eb, o, batch);
+            else matmulBatches(af.expand(concat(batch, m, k)), bf.expand(concat(batch, k, n)), o, batch);
         }
-        release(af, a);
-        release(bf, b);
-        finish(o, out);
     }
 
     private void matmulBatches(Tensor a, Tensor b, Tensor o, int[] batch) {
@@ -393,14 +472,6 @@ public class GpuBackend implements Backend {
         }
     }
 
-    private static int cdiv(long a, int b) { return (int) ((a + b - 1) / b); }
-
-    private static int[] concat(int[] a, int... b) {
-        int[] r = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
-    }
-
     @Override public void linear(Tensor x, Tensor w, Tensor bias, Tensor out) {
         int k = x.dim(-1), n = w.dim(0);
         if (w.rank() != 2 || w.dim(1) != k) throw new ShapeException("linear: weight " + w.describe() + " does not fit input " + x.describe() + " (expected (N, " + k + "))");
@@ -409,26 +480,22 @@ public class GpuBackend implements Backend {
         int[] os = x.shape();
         os[os.length - 1] = n;
         if (!Arrays.equals(os, out.shape())) throw new ShapeException("linear out " + out.describe() + " should be " + Arrays.toString(os));
-        storage(w, "linear weight");
         long rows = Layouts.leadingCount(x, 1);
         if (rows == 0 || n == 0) return;
-        Tensor xf = f32(x, "linear x");
-        Long xrs = Layouts.leadingStride(xf, 1);
-        if (xrs == null || (k > 1 && xf.stride(-1) != 1)) { Tensor c = contiguous(xf); release(xf, x); xf = c; xrs = (long) k; }
-        Tensor wc = w.stride(1) == 1 || k == 1 ? w : contiguous(w);
-        Tensor bf = bias == null ? null : f32(bias, "linear bias");
-        Long ors = Layouts.leadingStride(out, 1);
-        Tensor o = target(out, ors != null && (n == 1 || out.stride(-1) == 1) && !aliases(out, x, w, bias));
-        if (o != out) ors = (long) n;
-        if (k == 0) {
-            if (bf != null) copy(bf, o); else fill(o, 0);
-        } else {
-            runLinear(xf, xrs, wc, bf, o, ors, (int) rows, n, k);
+        try (Call c = new Call()) {
+            Tensor xf = c.f32(x, "linear x");
+            if (Layouts.leadingStride(xf, 1) == null || (k > 1 && xf.stride(-1) != 1)) xf = c.temp(contiguous(xf));
+            Tensor wd = c.in(w, "linear weight");
+            Tensor wc = wd.stride(1) == 1 || k == 1 ? wd : c.temp(contiguous(wd));
+            Tensor bf = c.f32(bias, "linear bias");
+            Tensor xin = xf;
+            Tensor o = c.out(out, t -> Layouts.leadingStride(t, 1) != null && (n == 1 || t.stride(-1) == 1) && !aliases(t, xin, wc, bf));
+            if (k == 0) {
+                if (bf != null) copy(bf, o); else fill(o, 0);
+            } else {
+                runLinear(xf, Layouts.leadingStride(xf, 1), wc, bf, o, Layouts.leadingStride(o, 1), (int) rows, n, k);
+            }
         }
-        release(xf, x);
-        release(wc, w);
-        release(bf, bias);
-        finish(o, out);
     }
 
     /**
@@ -440,7 +507,7 @@ public class GpuBackend implements Backend {
         KernelArgs a = new KernelArgs().buf(handle(x)).i64(x.offset()).i64(xrs).buf(handle(w));
         if (!gemv) a.i32(w.dtype().ordinal());
         a.i64(w.offset()).i64(w.stride(0));
-        vec(a, this, bias);
+        vec(a, bias);
         a.buf(handle(o)).i64(o.offset()).i64(ors).i32(rows).i32(n).i32(k);
         if (gemv) {
             KernelRef kernel = gemvKernels.computeIfAbsent(w.dtype(), d -> weightKernel("gemv.cl", "linear_gemv", d));
@@ -455,22 +522,17 @@ public class GpuBackend implements Backend {
     /** Runs a row kernel: x and out viewed as (rows, n) with one row stride each. */
     private interface RowLaunch { void run(Tensor x, long xrs, Tensor o, long ors, long rows, int n); }
 
-    private void rows(Tensor x, Tensor out, String what, RowLaunch launch) {
+    private void rows(Tensor x, Tensor out, String what, Call c, RowLaunch launch) {
         Shapes.requireSameShape(x, "x", out, "out");
         if (x.rank() == 0) throw new ShapeException(what + " needs at least one dimension, got a scalar");
         long rows = Layouts.leadingCount(x, 1);
         int n = x.dim(-1);
         if (rows == 0 || n == 0) return;
-        Tensor xf = f32(x, what + " x");
-        Long xrs = Layouts.leadingStride(xf, 1);
-        if (xrs == null) { Tensor c = contiguous(xf); release(xf, x); xf = c; xrs = (long) n; }
-        Long ors = Layouts.leadingStride(out, 1);
-        boolean inPlaceOk = !aliases(out, x) || sameLayout(out, x);
-        Tensor o = target(out, ors != null && inPlaceOk);
-        if (o != out) ors = (long) n;
-        launch.run(xf, xrs, o, ors, rows, n);
-        release(xf, x);
-        finish(o, out);
+        Tensor xf = c.f32(x, what + " x");
+        if (Layouts.leadingStride(xf, 1) == null) xf = c.temp(contiguous(xf));
+        Tensor xin = xf;
+        Tensor o = c.out(out, t -> Layouts.leadingStride(t, 1) != null && (!aliases(t, xin) || sameLayout(t, xin)));
+        launch.run(xf, Layouts.leadingStride(xf, 1), o, Layouts.leadingStride(o, 1), rows, n);
     }
 
     private void rowLaunch(KernelRef k, long rows, KernelArgs a) {
@@ -479,71 +541,69 @@ public class GpuBackend implements Backend {
     }
 
     @Override public void softmax(Tensor x, Tensor out) {
-        rows(x, out, "softmax", (xf, xrs, o, ors, rows, n) -> rowLaunch(SOFTMAX, rows, new KernelArgs()
-                .buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1))
-                .buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n)));
+        try (Call c = new Call()) {
+            rows(x, out, "softmax", c, (xf, xrs, o, ors, rows, n) -> rowLaunch(SOFTMAX, rows, new KernelArgs()
+                    .buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1))
+                    .buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n)));
+        }
     }
 
-    private Tensor vector(Tensor t, int n, String what) {
+    private Tensor vector(Call c, Tensor t, int n, String what) {
         if (t == null) return null;
         Shapes.requireShape(t, what, n);
-        return f32(t, what);
+        return c.f32(t, what);
     }
 
-    private static KernelArgs vec(KernelArgs a, GpuBackend b, Tensor v) {
-        return v == null ? a.buf(0).i64(0).i64(0).bool(false) : a.buf(b.handle(v)).i64(v.offset()).i64(v.stride(0)).bool(true);
+    private KernelArgs vec(KernelArgs a, Tensor v) {
+        return v == null ? a.buf(0).i64(0).i64(0).bool(false) : a.buf(handle(v)).i64(v.offset()).i64(v.stride(0)).bool(true);
     }
 
     @Override public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
         int d = x.rank() == 0 ? 1 : x.dim(-1);
-        Tensor w = vector(weight, d, "layerNorm weight"), b = vector(bias, d, "layerNorm bias");
-        rows(x, out, "layerNorm", (xf, xrs, o, ors, rows, n) -> {
-            KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1));
-            vec(a, this, w);
-            vec(a, this, b);
-            rowLaunch(LAYER_NORM, rows, a.buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n).f32(eps));
-        });
-        release(w, weight);
-        release(b, bias);
+        try (Call c = new Call()) {
+            Tensor w = vector(c, weight, d, "layerNorm weight"), b = vector(c, bias, d, "layerNorm bias");
+            rows(x, out, "layerNorm", c, (xf, xrs, o, ors, rows, n) -> {
+                KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1));
+                vec(a, w);
+                vec(a, b);
+                rowLaunch(LAYER_NORM, rows, a.buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n).f32(eps));
+            });
+        }
     }
 
     @Override public void rmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         int d = x.rank() == 0 ? 1 : x.dim(-1);
-        Tensor w = vector(weight, d, "rmsNorm weight");
-        rows(x, out, "rmsNorm", (xf, xrs, o, ors, rows, n) -> {
-            KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1));
-            vec(a, this, w);
-            rowLaunch(RMS_NORM, rows, a.buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n).f32(eps));
-        });
-        release(w, weight);
+        try (Call c = new Call()) {
+            Tensor w = vector(c, weight, d, "rmsNorm weight");
+            rows(x, out, "rmsNorm", c, (xf, xrs, o, ors, rows, n) -> {
+                KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1));
+                vec(a, w);
+                rowLaunch(RMS_NORM, rows, a.buf(handle(o)).i64(o.offset()).i64(ors).i64(o.stride(-1)).i32(n).f32(eps));
+            });
+        }
     }
 
     @Override public void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out) {
         Shapes.requireSameShape(x, "x", out, "out");
         if (x.rank() < 2) throw new ShapeException("groupNorm needs (N, C, ...), got " + x.describe());
-        int nb = x.dim(0), c = x.dim(1);
-        if (groups <= 0 || c % groups != 0) throw new ShapeException("groupNorm: " + c + " channels do not split into " + groups + " groups");
-        Tensor w = vector(weight, c, "groupNorm weight"), b = vector(bias, c, "groupNorm bias");
+        int nb = x.dim(0), ch = x.dim(1);
+        if (groups <= 0 || ch % groups != 0) throw new ShapeException("groupNorm: " + ch + " channels do not split into " + groups + " groups");
         long total = x.numel();
-        if (total > 0) {
-            Tensor xf = f32(x, "groupNorm x");
-            if (!xf.isContiguous()) { Tensor t = contiguous(xf); release(xf, x); xf = t; }
-            long spatial = total / ((long) nb * c);
-            int cg = c / groups;
-            Tensor stats = empty(DType.F32, nb * groups, 2);
+        try (Call c = new Call()) {
+            Tensor w = vector(c, weight, ch, "groupNorm weight"), b = vector(c, bias, ch, "groupNorm bias");
+            if (total == 0) return;
+            Tensor xf = c.f32(x, "groupNorm x", true);
+            long spatial = total / ((long) nb * ch);
+            int cg = ch / groups;
+            Tensor stats = c.temp(empty(DType.F32, nb * groups, 2));
             rowLaunch(GN_STATS, (long) nb * groups, new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(cg * spatial).f32(eps).buf(handle(stats)));
-            Tensor o = target(out, out.isContiguous());
+            Tensor o = c.out(out, Tensor::isContiguous);
             KernelArgs a = new KernelArgs().i64(total).buf(handle(xf)).i64(xf.offset()).buf(handle(stats));
-            vec(a, this, w);
-            vec(a, this, b);
-            a.buf(handle(o)).i64(o.offset()).i32(c).i64(spatial).i32(cg);
+            vec(a, w);
+            vec(a, b);
+            a.buf(handle(o)).i64(o.offset()).i32(ch).i64(spatial).i32(cg);
             rt.launch(GN_APPLY, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
-            stats.close();
-            release(xf, x);
-            finish(o, out);
         }
-        release(w, weight);
-        release(b, bias);
     }
 
     @Override public void rope(Tensor x, Tensor positions, int rotaryDim, double theta, boolean interleaved, Tensor out) {
@@ -553,31 +613,27 @@ public class GpuBackend implements Backend {
         if (rotaryDim > d || rotaryDim % 2 != 0 || rotaryDim < 0) throw new ShapeException("rope: rotary dim " + rotaryDim + " must be even and ≤ head dim " + d);
         Shapes.requireShape(positions, "rope positions", s);
         if (positions.dtype() != DType.I32 && positions.dtype() != DType.I64) throw new ShapeException("rope positions must be I32 or I64, got " + positions.dtype());
-        storage(positions, "rope positions");
-        long lead = Layouts.leadingCount(x, 3);
         if (x.numel() == 0) return;
-        Tensor xf = f32(x, "rope x");
-        Long xl = Layouts.leadingStride(xf, 3);
-        if (xl == null) { Tensor c = contiguous(xf); release(xf, x); xf = c; xl = (long) s * h * d; }
-        Long ol = Layouts.leadingStride(out, 3);
-        boolean inPlace = aliases(out, x);
-        Tensor o = target(out, ol != null && (!inPlace || sameLayout(out, x)));
-        if (o != out) ol = (long) s * h * d;
-        boolean copyRest = rotaryDim < d && !(o.storage() == xf.storage() && sameLayout(o, xf));
-        int width = Math.max(rotaryDim / 2, copyRest ? d - rotaryDim : 0);
-        if (width > 0) {
+        long lead = Layouts.leadingCount(x, 3);
+        try (Call c = new Call()) {
+            Tensor pos = c.in(positions, "rope positions");
+            Tensor xf = c.f32(x, "rope x");
+            if (Layouts.leadingStride(xf, 3) == null) xf = c.temp(contiguous(xf));
+            Tensor xin = xf;
+            Tensor o = c.out(out, t -> Layouts.leadingStride(t, 3) != null && (!aliases(t, xin) || sameLayout(t, xin)));
+            boolean copyRest = rotaryDim < d && !(o.storage() == xf.storage() && sameLayout(o, xf));
+            int width = Math.max(rotaryDim / 2, copyRest ? d - rotaryDim : 0);
+            if (width == 0) return;
             Tensor inv = invFreq(rotaryDim, theta);
             long total = lead * s * h * width;
             KernelArgs a = new KernelArgs().i64(total)
-                    .buf(handle(xf)).i64(xf.offset()).i64(xl).i64(xf.stride(-3)).i64(xf.stride(-2)).i64(xf.stride(-1))
-                    .buf(handle(o)).i64(o.offset()).i64(ol).i64(o.stride(-3)).i64(o.stride(-2)).i64(o.stride(-1))
-                    .buf(handle(positions)).i32(positions.dtype().ordinal()).i64(positions.offset()).i64(positions.stride(0))
+                    .buf(handle(xf)).i64(xf.offset()).i64(Layouts.leadingStride(xf, 3)).i64(xf.stride(-3)).i64(xf.stride(-2)).i64(xf.stride(-1))
+                    .buf(handle(o)).i64(o.offset()).i64(Layouts.leadingStride(o, 3)).i64(o.stride(-3)).i64(o.stride(-2)).i64(o.stride(-1))
+                    .buf(handle(pos)).i32(pos.dtype().ordinal()).i64(pos.offset()).i64(pos.stride(0))
                     .buf(inv == null ? 0 : handle(inv))
                     .i32(s).i32(h).i32(d).i32(rotaryDim).i32(width).bool(interleaved).bool(copyRest);
             rt.launch(ROPE, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
         }
-        release(xf, x);
-        finish(o, out);
     }
 
     /** HF's inverse frequencies (computed in float exactly as the reference does), cached on the device. */
@@ -602,27 +658,28 @@ public class GpuBackend implements Backend {
         int[] os = Arrays.copyOf(ids.shape(), ids.rank() + 1);
         os[ids.rank()] = d;
         if (!Arrays.equals(os, out.shape())) throw new ShapeException("embedding out " + out.describe() + " should be " + Arrays.toString(os));
-        storage(table, "embedding table");
         long total = out.numel();
         if (total == 0) return;
-        storage(ids, "embedding ids");
-        Tensor idc = ids.isContiguous() ? ids : contiguous(ids);
-        Tensor o = target(out, out.isContiguous() && !aliases(out, table, ids));
-        KernelArgs a = new KernelArgs().i64(total)
-                .buf(handle(table)).i32(table.dtype().ordinal()).i64(table.offset()).i64(table.stride(0)).i64(table.stride(1)).i32(v).i32(d)
-                .buf(handle(idc)).i32(idc.dtype().ordinal()).i64(idc.offset())
-                .buf(handle(o)).i64(o.offset()).buf(errorFlag);
-        rt.launch(EMBEDDING, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
-        release(idc, ids);
-        finish(o, out);
+        try (Call c = new Call()) {
+            Tensor t = c.in(table, "embedding table");
+            Tensor idc = c.in(ids, "embedding ids");
+            if (!idc.isContiguous()) idc = c.temp(contiguous(idc));
+            Tensor ix = idc;
+            Tensor o = c.out(out, tt -> tt.isContiguous() && !aliases(tt, t, ix));
+            KernelArgs a = new KernelArgs().i64(total)
+                    .buf(handle(t)).i32(t.dtype().ordinal()).i64(t.offset()).i64(t.stride(0)).i64(t.stride(1)).i32(v).i32(d)
+                    .buf(handle(idc)).i32(idc.dtype().ordinal()).i64(idc.offset())
+                    .buf(handle(o)).i64(o.offset()).buf(errorFlag);
+            rt.launch(EMBEDDING, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
+        }
     }
 
     @Override public void conv(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups, Tensor out) {
         int nd = x.rank() - 2;
         if (nd < 1 || nd > 3 || w.rank() != nd + 2) throw new ShapeException("conv: x " + x.describe() + " and w " + w.describe() + " do not match");
-        int n = x.dim(0), c = x.dim(1), oc = w.dim(0);
-        if (groups <= 0 || c % groups != 0 || oc % groups != 0 || w.dim(1) != c / groups)
-            throw new ShapeException("conv: " + c + " input channels, weight " + w.describe() + ", groups " + groups + " do not fit");
+        int n = x.dim(0), ch = x.dim(1), oc = w.dim(0);
+        if (groups <= 0 || ch % groups != 0 || oc % groups != 0 || w.dim(1) != ch / groups)
+            throw new ShapeException("conv: " + ch + " input channels, weight " + w.describe() + ", groups " + groups + " do not fit");
         int[] pad = Shapes.padding2(padding, nd);
         int[] st = stride == null ? Shapes.repeat(1, nd) : stride, dl = dilation == null ? Shapes.repeat(1, nd) : dilation;
         if (st.length != nd || dl.length != nd) throw new ShapeException("conv: stride and dilation need " + nd + " values");
@@ -631,7 +688,6 @@ public class GpuBackend implements Backend {
             int j = 3 - nd + i;
             in[j] = x.dim(i + 2);
             k[j] = w.dim(i + 2);
-            if (pad[2 * i] != pad[2 * i + 1] && pad[2 * i] < 0) throw new ShapeException("conv: negative padding " + Arrays.toString(padding));
             os[j] = Shapes.convOut(in[j], k[j], st[i], pad[2 * i], pad[2 * i + 1], dl[i]);
             if (out.rank() != nd + 2 || out.dim(i + 2) != os[j]) throw new ShapeException("conv out " + out.describe() + ": spatial dim " + i + " should be " + os[j]);
             s3[j] = st[i];
@@ -639,31 +695,28 @@ public class GpuBackend implements Backend {
             d3[j] = dl[i];
         }
         if (out.dim(0) != n || out.dim(1) != oc) throw new ShapeException("conv out " + out.describe() + " should be (" + n + ", " + oc + ", ...)");
-        storage(w, "conv weight");
         if (out.numel() == 0) return;
-        Tensor xf = f32(x, "conv x");
-        if (!xf.isContiguous()) { Tensor t = contiguous(xf); release(xf, x); xf = t; }
-        Tensor wc = w.isContiguous() ? w : contiguous(w);
-        Tensor bf = vector(bias, oc, "conv bias");
-        Tensor o = target(out, out.isContiguous() && !aliases(out, x, w, bias));
-        int og = oc / groups, kk = (c / groups) * k[0] * k[1] * k[2], p = os[0] * os[1] * os[2];
-        KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).buf(handle(wc)).i32(wc.dtype().ordinal()).i64(wc.offset());
-        vec(a, this, bf);
-        a.buf(handle(o)).i64(o.offset()).i32(c).i32(oc).i32(groups)
-                .i32(in[0]).i32(in[1]).i32(in[2]).i32(k[0]).i32(k[1]).i32(k[2]).i32(os[0]).i32(os[1]).i32(os[2])
-                .i32(s3[0]).i32(s3[1]).i32(s3[2]).i32(p3[0]).i32(p3[1]).i32(p3[2]).i32(d3[0]).i32(d3[1]).i32(d3[2])
-                .i32(og).i32(p).i32(kk).bool(true).bool(false);
         if ((long) n * groups > 65535) throw new ShapeException("conv: batch × groups = " + (long) n * groups + " exceeds 65535 per launch");
-        if (kk > 0) {
+        try (Call c = new Call()) {
+            Tensor xf = c.f32(x, "conv x", true);
+            Tensor wd = c.in(w, "conv weight");
+            Tensor wc = wd.isContiguous() ? wd : c.temp(contiguous(wd));
+            Tensor bf = vector(c, bias, oc, "conv bias");
+            Tensor o = c.out(out, t -> t.isContiguous() && !aliases(t, xf, wc, bf));
+            int og = oc / groups, kk = (ch / groups) * k[0] * k[1] * k[2], p = os[0] * os[1] * os[2];
+            if (kk == 0) { // no input channels or an empty kernel: the output is the bias
+                fill(o, 0);
+                if (bf != null) binary(BinaryOp.ADD, o, bf.view(concat(new int[] {1, oc}, Shapes.repeat(1, nd))), o);
+                return;
+            }
+            KernelArgs a = new KernelArgs().buf(handle(xf)).i64(xf.offset()).buf(handle(wc)).i32(wc.dtype().ordinal()).i64(wc.offset());
+            vec(a, bf);
+            a.buf(handle(o)).i64(o.offset()).i32(ch).i32(oc).i32(groups)
+                    .i32(in[0]).i32(in[1]).i32(in[2]).i32(k[0]).i32(k[1]).i32(k[2]).i32(os[0]).i32(os[1]).i32(os[2])
+                    .i32(s3[0]).i32(s3[1]).i32(s3[2]).i32(p3[0]).i32(p3[1]).i32(p3[2]).i32(d3[0]).i32(d3[1]).i32(d3[2])
+                    .i32(og).i32(p).i32(kk).bool(true).bool(false);
             rt.launch(CONV, new long[] {cdiv(p, 64) * 16L, cdiv(og, 64) * 16L, (long) n * groups}, new int[] {16, 16, 1}, a);
-        } else { // no input channels or an empty kernel: the output is the bias
-            fill(o, 0);
-            if (bf != null) binary(BinaryOp.ADD, o, bf.view(concat(new int[] {1, oc}, Shapes.repeat(1, nd))), o);
         }
-        release(xf, x);
-        release(wc, w);
-        release(bf, bias);
-        finish(o, out);
     }
 
     @Override public void upsampleNearest(Tensor x, Tensor out) {
@@ -673,13 +726,13 @@ public class GpuBackend implements Backend {
         }
         long total = out.numel();
         if (total == 0) return;
-        Tensor xf = f32(x, "upsampleNearest x");
-        Tensor o = target(out, out.isContiguous() && !aliases(out, x));
-        KernelArgs a = new KernelArgs().i64(total).buf(handle(xf)).i64(xf.offset()).i64(xf.stride(0)).i64(xf.stride(1)).i64(xf.stride(2)).i64(xf.stride(3))
-                .buf(handle(o)).i64(o.offset()).i32(out.dim(1)).i32(out.dim(2)).i32(out.dim(3)).i32(out.dim(2) / x.dim(2)).i32(out.dim(3) / x.dim(3));
-        rt.launch(UPSAMPLE, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
-        release(xf, x);
-        finish(o, out);
+        try (Call c = new Call()) {
+            Tensor xf = c.f32(x, "upsampleNearest x");
+            Tensor o = c.out(out, t -> t.isContiguous() && !aliases(t, xf));
+            KernelArgs a = new KernelArgs().i64(total).buf(handle(xf)).i64(xf.offset()).i64(xf.stride(0)).i64(xf.stride(1)).i64(xf.stride(2)).i64(xf.stride(3))
+                    .buf(handle(o)).i64(o.offset()).i32(out.dim(1)).i32(out.dim(2)).i32(out.dim(3)).i32(out.dim(2) / x.dim(2)).i32(out.dim(3) / x.dim(3));
+            rt.launch(UPSAMPLE, new long[] {groups(total, EW_WG)}, new int[] {EW_WG}, a);
+        }
     }
 
     @Override public void attention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, float scale, Tensor out) {
@@ -691,20 +744,17 @@ public class GpuBackend implements Backend {
         }
         Shapes.requireShape(out, "attention out", b, h, sq, dv);
         if (out.numel() == 0) return;
-        Tensor qf = f32(q, "attention q"), kf = f32(k, "attention k"), vf = f32(v, "attention v");
-        Tensor mf = mask == null ? null : f32(mask, "attention mask");
-        Tensor m = mf == null ? null : mf.expand(b, h, sq, sk);
-        Tensor o = target(out, !aliases(out, q, k, v, mask));
-        if (sk == 0 || d > ATT_DMAX) {
-            attentionMaterialised(qf, kf, vf, m, causal, scale, o);
-        } else {
-            for (int dv0 = 0; dv0 < dv; dv0 += ATT_DV_CHUNK) attentionTiled(qf, kf, vf, m, causal, scale, o, dv0, Math.min(ATT_DV_CHUNK, dv - dv0));
+        try (Call c = new Call()) {
+            Tensor qf = c.f32(q, "attention q"), kf = c.f32(k, "attention k"), vf = c.f32(v, "attention v");
+            Tensor mf = c.f32(mask, "attention mask");
+            Tensor m = mf == null ? null : mf.expand(b, h, sq, sk);
+            Tensor o = c.out(out, t -> !aliases(t, qf, kf, vf, mf));
+            if (sk == 0 || d > ATT_DMAX) {
+                attentionMaterialised(qf, kf, vf, m, causal, scale, o);
+            } else {
+                for (int dv0 = 0; dv0 < dv; dv0 += ATT_DV_CHUNK) attentionTiled(qf, kf, vf, m, causal, scale, o, dv0, Math.min(ATT_DV_CHUNK, dv - dv0));
+            }
         }
-        release(qf, q);
-        release(kf, k);
-        release(vf, v);
-        release(mf, mask);
-        finish(o, out);
     }
 
     private void attentionTiled(Tensor q, Tensor k, Tensor v, Tensor m, boolean causal, float scale, Tensor o, int dv0, int dvn) {
@@ -784,29 +834,26 @@ public class GpuBackend implements Backend {
         os[ax] = 1;
         if (!Arrays.equals(os, out.shape())) throw new ShapeException("reduce out " + out.describe() + " should be " + Arrays.toString(os));
         if (out.numel() == 0) return;
-        Tensor xf = f32(x, "reduce x");
-        Tensor o = target(out, out.isContiguous() && !aliases(out, x));
-        long inner = 1;
-        for (int i = ax + 1; i < x.rank(); i++) inner *= x.dim(i);
-        if (len == 0) {
-            fill(o, switch (op) { case SUM -> 0f; case MEAN -> Float.NaN; case MAX -> Float.NEGATIVE_INFINITY; case MIN -> Float.POSITIVE_INFINITY; });
-        } else if (inner == 1) {
-            Tensor xv = xf; // the reduced dimension made last (only size-1 dimensions follow it)
-            while (xv.rank() > ax + 1) xv = xv.squeeze(-1);
-            Long rs = Layouts.leadingStride(xv, 1);
-            Tensor src = rs != null ? xv : contiguous(xv);
-            rowLaunch(REDUCE_ROWS, o.numel(), new KernelArgs().buf(handle(src)).i64(src.offset()).i64(rs != null ? rs : len).i64(src.stride(-1))
-                    .buf(handle(o)).i64(o.offset()).i64(1).i32(len).i32(op.ordinal()));
-            if (rs == null) src.close();
-        } else {
-            Tensor xc = xf.isContiguous() ? xf : contiguous(xf);
-            long total = o.numel();
-            rt.launch(REDUCE_MID, new long[] {groups(total, EW_WG)}, new int[] {EW_WG},
-                    new KernelArgs().i64(total).buf(handle(xc)).i64(xc.offset()).i32(len).i64(inner).buf(handle(o)).i64(o.offset()).i32(op.ordinal()));
-            release(xc, xf);
+        try (Call c = new Call()) {
+            Tensor xf = c.f32(x, "reduce x");
+            Tensor o = c.out(out, t -> t.isContiguous() && !aliases(t, xf));
+            long inner = 1;
+            for (int i = ax + 1; i < x.rank(); i++) inner *= x.dim(i);
+            if (len == 0) {
+                fill(o, switch (op) { case SUM -> 0f; case MEAN -> Float.NaN; case MAX -> Float.NEGATIVE_INFINITY; case MIN -> Float.POSITIVE_INFINITY; });
+            } else if (inner == 1) {
+                Tensor xv = xf; // the reduced dimension made last (only size-1 dimensions follow it)
+                while (xv.rank() > ax + 1) xv = xv.squeeze(-1);
+                if (Layouts.leadingStride(xv, 1) == null) xv = c.temp(contiguous(xv));
+                rowLaunch(REDUCE_ROWS, o.numel(), new KernelArgs().buf(handle(xv)).i64(xv.offset()).i64(Layouts.leadingStride(xv, 1)).i64(xv.stride(-1))
+                        .buf(handle(o)).i64(o.offset()).i64(1).i32(len).i32(op.ordinal()));
+            } else {
+                Tensor xc = xf.isContiguous() ? xf : c.temp(contiguous(xf));
+                long total = o.numel();
+                rt.launch(REDUCE_MID, new long[] {groups(total, EW_WG)}, new int[] {EW_WG},
+                        new KernelArgs().i64(total).buf(handle(xc)).i64(xc.offset()).i32(len).i64(inner).buf(handle(o)).i64(o.offset()).i32(op.ordinal()));
+            }
         }
-        release(xf, x);
-        finish(o, out);
     }
 
     @Override public void argmax(Tensor x, Tensor out) {
@@ -814,20 +861,17 @@ public class GpuBackend implements Backend {
         int n = x.dim(-1);
         Shapes.requireShape(out, "argmax out", Arrays.copyOf(x.shape(), x.rank() - 1));
         if (out.dtype().isFloating()) throw new ShapeException("argmax out must be an integer dtype (I32), got " + out.dtype());
-        storage(out, "argmax out");
         long rows = out.numel();
         if (rows == 0) return;
         if (n == 0) throw new ShapeException("argmax over an empty dimension of " + x.describe());
-        Tensor xf = f32(x, "argmax x");
-        Long xrs = Layouts.leadingStride(xf, 1);
-        if (xrs == null) { Tensor c = contiguous(xf); release(xf, x); xf = c; xrs = (long) n; }
-        Long ors = out.rank() == 0 ? Long.valueOf(0) : Layouts.leadingStride(out.unsqueeze(-1), 1);
-        Tensor o = ors != null ? out : empty(DType.I32, out.shape());
-        if (o != out) ors = 1L;
-        rowLaunch(ARGMAX, rows, new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(xrs).i64(xf.stride(-1))
-                .buf(handle(o)).i32(o.dtype().ordinal()).i64(o.offset()).i64(ors).i32(n));
-        release(xf, x);
-        if (o != out) { copy(o, out); o.close(); }
+        try (Call c = new Call()) {
+            Tensor xf = c.f32(x, "argmax x");
+            if (Layouts.leadingStride(xf, 1) == null) xf = c.temp(contiguous(xf));
+            Tensor o = c.out(out, out.dtype(), t -> t.rank() == 0 || Layouts.leadingStride(t.unsqueeze(-1), 1) != null);
+            long ors = o.rank() == 0 ? 0 : Layouts.leadingStride(o.unsqueeze(-1), 1);
+            rowLaunch(ARGMAX, rows, new KernelArgs().buf(handle(xf)).i64(xf.offset()).i64(Layouts.leadingStride(xf, 1)).i64(xf.stride(-1))
+                    .buf(handle(o)).i32(o.dtype().ordinal()).i64(o.offset()).i64(ors).i32(n));
+        }
     }
 
     @Override public String toString() { return name + " backend on " + device() + " (" + rt.description() + ")"; }

@@ -192,6 +192,14 @@ public final class Conversation implements AutoCloseable {
      * in openllama), audio and video their single embedding, as one row.
      */
     private Tensor rawFeatures(Media m) {
+        try {
+            return encode(m);
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            throw new UnsupportedMediaException(parts.encoder.describe() + " cannot encode " + m.kind() + " '" + m.label() + "': " + e.getMessage(), e);
+        }
+    }
+
+    private Tensor encode(Media m) {
         MediaEncoder enc = parts.encoder;
         return switch (m) {
             case Media.Image img -> {

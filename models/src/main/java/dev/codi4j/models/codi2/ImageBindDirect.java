@@ -51,13 +51,19 @@ public final class ImageBindDirect {
             double[] acc = new double[encoder.dim()];
             double total = 0;
             for (Weighted w : mix) {
-                Tensor e = switch (w.input()) {
-                    case Media.Image i -> encoder.imageEmbedding(i.pixels());
-                    case Media.Audio a -> encoder.audioEmbedding(a.samples());
-                    case Media.Video v -> encoder.videoEmbedding(v.frames());
-                    case String s -> encoder.textEmbeddingRaw(s);
-                    default -> throw new IllegalStateException();
-                };
+                Tensor e;
+                try {
+                    e = switch (w.input()) {
+                        case Media.Image i -> encoder.imageEmbedding(i.pixels());
+                        case Media.Audio a -> encoder.audioEmbedding(a.samples());
+                        case Media.Video v -> encoder.videoEmbedding(v.frames());
+                        case String s -> encoder.textEmbeddingRaw(s);
+                        default -> throw new IllegalArgumentException("unsupported mix member " + w.input());
+                    };
+                } catch (IllegalStateException | UnsupportedOperationException x) {
+                    String what = w.input() instanceof Media m ? m.kind() + " '" + m.label() + "'" : "text";
+                    throw new UnsupportedMediaException(encoder.describe() + " cannot encode " + what + ": " + x.getMessage(), x);
+                }
                 float[] v = e.toFloatArray();
                 e.close();
                 for (int i = 0; i < acc.length; i++) acc[i] += w.weight() * v[i];

@@ -231,6 +231,8 @@ class DemoPipelineTest {
             double n = 0;
             for (float v : audio) n += v * v;
             assertEquals(20, Math.sqrt(n), 1e-3, "audio embeddings are ImageBind's unit × 20");
+            UnsupportedMediaException noText = assertThrows(UnsupportedMediaException.class, () -> d.embedding(List.of(ImageBindDirect.Weighted.of("a bird", 1))));
+            assertTrue(noText.getMessage().contains("text tower"), noText.getMessage());
             GeneratedImage g = d.generate(List.of(ImageBindDirect.Weighted.of(bird, 1), ImageBindDirect.Weighted.of(photo, 1)), m.config().image(), 7, null, ReplyListener.NONE);
             assertEquals(7, g.seed());
         }

@@ -187,10 +187,22 @@ public final class Attention {
         }
         // O / l; rows with no visible key (running max still −∞) are 0
         View out = p.out;
+        boolean direct = out.dt == DType.F32 && (out.s3 == 1 || dv == 1);
         for (int i = 0; i < nq; i++) {
             float inv = m[i] == Float.NEGATIVE_INFINITY || l[i] == 0 ? 0f : 1f / l[i];
+            if (direct) { scaledRow(o, i * dvp, inv, out.seg, out.at(b, h, i0 + i) * 4, dv); continue; }
             for (int c = 0; c < dv; c++) row[c] = inv == 0 ? 0f : o[i * dvp + c] * inv;
             RowIO.store(row, 0, out.dt, out.seg, out.at(b, h, i0 + i), out.s3, dv);
+        }
+    }
+
+    /** The n floats at byte offset db = o[ob..ob+n)·inv (exactly 0 when inv is 0: no −0 from a zero row). */
+    private static void scaledRow(float[] o, int ob, float inv, MemorySegment ds, long db, int n) {
+        FloatVector iv = FloatVector.broadcast(F, inv);
+        for (int c = 0; c < n; c += L) {
+            VectorMask<Float> msk = F.indexInRange(c, n);
+            FloatVector y = inv == 0 ? FloatVector.zero(F) : FloatVector.fromArray(F, o, ob + c, msk).mul(iv);
+            y.intoMemorySegment(ds, db + 4L * c, java.nio.ByteOrder.LITTLE_ENDIAN, msk);
         }
     }
 

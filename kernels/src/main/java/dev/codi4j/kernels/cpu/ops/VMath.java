@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.ops;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -40,23 +41,8 @@ public final class VMath {
     private static final FloatVector MIN_ARG = v(MIN_NORMAL_ARG), LOW_CLAMP = v(-104f), HIGH_CLAMP = v(88.8f);
 
     private static final int L = F.length();
-    /** Lane i takes lane i + w (mod L): the folds of a fixed-order lane sum. */
-    private static final VectorShuffle<Float> FOLD8 = VectorShuffle.fromOp(F, i -> (i + 8) % L), FOLD4 = VectorShuffle.fromOp(F, i -> (i + 4) % L),
-            FOLD2 = VectorShuffle.fromOp(F, i -> (i + 2) % L), FOLD1 = VectorShuffle.fromOp(F, i -> (i + 1) % L);
-
-    /**
-     * The sum of the lanes in a fixed pairwise order. {@code reduceLanes(ADD)} leaves the order open,
-     * and C2's tree and the interpreter's loop do differ in the last bit, which would make a
-     * result depend on whether its method was compiled yet.
-     */
-    public static float sum(FloatVector v) {
-        if (L > 16) return v.reduceLanes(VectorOperators.ADD); // no such hardware yet; keep it working
-        if (L == 16) v = v.add(v.rearrange(FOLD8));
-        if (L >= 8) v = v.add(v.rearrange(FOLD4));
-        if (L >= 4) v = v.add(v.rearrange(FOLD2));
-        v = v.add(v.rearrange(FOLD1));
-        return v.lane(0);
-    }
+    /** The sum of the lanes in a fixed order (see {@link Lanes}: reduceLanes(ADD) differs between JIT tiers). */
+    public static float sum(FloatVector v) { return Lanes.sum(v); }
 
     /** e^r for |r| ≤ ln2/2 (Cephes expf polynomial). */
     private static FloatVector expPoly(FloatVector r) {
