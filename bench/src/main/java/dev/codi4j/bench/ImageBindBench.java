@@ -50,6 +50,8 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
     @Option(names = "--dtype", description = "weights as f32, f16 or bf16 (default: ${DEFAULT-VALUE}; PyTorch runs f32)") String dtype = "f32";
     @Option(names = "--no-torch", description = "skip the PyTorch peer") boolean noTorch;
     @Option(names = "--python", description = "Python with torch (default: ${DEFAULT-VALUE})") String python = "/usr/bin/python3";
+    @Option(names = "--peer-env", paramLabel = "KEY=VALUE", description = "extra environment for the PyTorch peer (repeatable), e.g. OMP_WAIT_POLICY=PASSIVE on a machine shared with other jobs")
+    List<String> peerEnv = new ArrayList<>();
     @Option(names = "--profile", description = "also print where one forward of each tower spends its time, per backend op") boolean profile;
 
     private final PrintStream out = System.out;
@@ -212,6 +214,12 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
                 env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
             }
             env.put("ATEN_CPU_CAPABILITY", "avx512");
+            for (String kv : bench.peerEnv) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("--peer-env needs KEY=VALUE, got '" + kv + "'");
+                env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+            if (!bench.peerEnv.isEmpty()) out.println("peer environment additions: " + bench.peerEnv);
             out.printf(Locale.ROOT, "starting the pytorch peer (openblas-openmp %s, jemalloc %s, avx512, inference_mode, warm-up)...%n",
                     Files.isDirectory(openmp) ? "yes" : "absent", Files.isRegularFile(jemalloc) ? "yes" : "absent");
             Process p = pb.start();

@@ -98,7 +98,7 @@ public final class CudaRuntime implements GpuRuntime {
             arena.close();
             throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
         }
-        LOG.info("CUDA device {}: {} (sm_{}{}, {} SMs, {} MiB, NVRTC {})", ordinal, name, ccMajor, ccMinor, sms, totalMem >> 20, nvrtc.versionString());
+        LOG.debug("CUDA device {}: {} (sm_{}{}, {} SMs, {} MiB, NVRTC {})", ordinal, name, ccMajor, ccMinor, sms, totalMem >> 20, nvrtc.versionString());
     }
 
     private int attribute(int dev, int attr) throws Throwable {

@@ -745,8 +745,9 @@ public class GpuBackend implements Backend {
         Shapes.requireShape(out, "attention out", b, h, sq, dv);
         if (out.numel() == 0) return;
         try (Call c = new Call()) {
-            Tensor qf = c.f32(q, "attention q"), kf = c.f32(k, "attention k"), vf = c.f32(v, "attention v");
-            Tensor mf = c.f32(mask, "attention mask");
+            // the tiled kernel reads any floating dtype (an F16 KV cache is not converted per call)
+            Tensor qf = floating(c.in(q, "attention q"), c), kf = floating(c.in(k, "attention k"), c), vf = floating(c.in(v, "attention v"), c);
+            Tensor mf = mask == null ? null : floating(c.in(mask, "attention mask"), c);
             Tensor m = mf == null ? null : mf.expand(b, h, sq, sk);
             Tensor o = c.out(out, t -> !aliases(t, qf, kf, vf, mf));
             if (sk == 0 || d > ATT_DMAX) {
@@ -756,6 +757,8 @@ public class GpuBackend implements Backend {
             }
         }
     }
+
+    private Tensor floating(Tensor t, Call c) { return t.dtype().isFloating() ? t : c.temp(copyOf(t, DType.F32)); }
 
     private void attentionTiled(Tensor q, Tensor k, Tensor v, Tensor m, boolean causal, float scale, Tensor o, int dv0, int dvn) {
         int b = q.dim(0), h = q.dim(1), sq = q.dim(2), d = q.dim(3), hk = k.dim(1), sk = k.dim(2);
@@ -768,11 +771,11 @@ public class GpuBackend implements Backend {
         splits = cdiv(sk, perSplit);
         Tensor part = splits > 1 ? empty(DType.F32, splits, b * h * sq, dvn + 2) : null;
         KernelArgs a = new KernelArgs()
-                .buf(handle(q)).i64(q.offset()).i64(q.stride(0)).i64(q.stride(1)).i64(q.stride(2)).i64(q.stride(3))
-                .buf(handle(k)).i64(k.offset()).i64(k.stride(0)).i64(k.stride(1)).i64(k.stride(2)).i64(k.stride(3))
-                .buf(handle(v)).i64(v.offset()).i64(v.stride(0)).i64(v.stride(1)).i64(v.stride(2)).i64(v.stride(3));
-        if (m == null) a.buf(0).bool(false).i64(0).i64(0).i64(0).i64(0).i64(0);
-        else a.buf(handle(m)).bool(true).i64(m.offset()).i64(m.stride(0)).i64(m.stride(1)).i64(m.stride(2)).i64(m.stride(3));
+                .buf(handle(q)).i32(q.dtype().ordinal()).i64(q.offset()).i64(q.stride(0)).i64(q.stride(1)).i64(q.stride(2)).i64(q.stride(3))
+                .buf(handle(k)).i32(k.dtype().ordinal()).i64(k.offset()).i64(k.stride(0)).i64(k.stride(1)).i64(k.stride(2)).i64(k.stride(3))
+                .buf(handle(v)).i32(v.dtype().ordinal()).i64(v.offset()).i64(v.stride(0)).i64(v.stride(1)).i64(v.stride(2)).i64(v.stride(3));
+        if (m == null) a.buf(0).i32(0).bool(false).i64(0).i64(0).i64(0).i64(0).i64(0);
+        else a.buf(handle(m)).i32(m.dtype().ordinal()).bool(true).i64(m.offset()).i64(m.stride(0)).i64(m.stride(1)).i64(m.stride(2)).i64(m.stride(3));
         a.buf(handle(o)).i64(o.offset()).i64(o.stride(0)).i64(o.stride(1)).i64(o.stride(2)).i64(o.stride(3))
                 .buf(part == null ? 0 : handle(part)).i32(b).i32(h).i32(hk).i32(sq).i32(sk).i32(d).i32(dv0).i32(dvn)
                 .f32(scale).bool(causal).i32(bk).i32(perSplit);

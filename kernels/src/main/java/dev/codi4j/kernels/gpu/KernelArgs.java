@@ -50,15 +50,6 @@ public final class KernelArgs {
     /** The raw value: a handle, an int or long, or a float's bits. */
     public long value(int i) { return values[i]; }
 
-    /** Bytes the arguments take when laid out as a C struct of their types (CUDA's parameter buffer). */
-    public int packedBytes() {
-        int off = 0;
-        for (int i = 0; i < size; i++) off = align(off, kinds[i].bytes) + kinds[i].bytes;
-        return off;
-    }
-
-    static int align(int off, int a) { return (off + a - 1) / a * a; }
-
     @Override public String toString() {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < size; i++) {

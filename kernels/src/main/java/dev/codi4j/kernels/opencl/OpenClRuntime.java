@@ -107,7 +107,7 @@ public final class OpenClRuntime implements GpuRuntime {
         long fp = infoLong(OpenCl.CL_DEVICE_SINGLE_FP_CONFIG);
         // bit-exact quantisation needs IEEE division; without it fast math would differ from the reference in the last bit
         buildOptions = "-cl-std=CL1.2" + ((fp & OpenCl.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0 ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
-        LOG.info("OpenCL device {}: {} ({} compute units, {} MiB)", pick, dev, computeUnits, globalMem >> 20);
+        LOG.debug("OpenCL device {}: {} ({} compute units, {} MiB)", pick, dev, computeUnits, globalMem >> 20);
     }
 
     /** Every OpenCL device of every platform, GPUs first, then accelerators, then the rest (CPUs). */

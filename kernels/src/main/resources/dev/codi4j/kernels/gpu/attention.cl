@@ -14,10 +14,10 @@
 #define ATT_BK_MAX 64         // keys per tile at most
 #define ATT_DV_LANE 32        // output features per work-item: Dv chunk <= ATT_LANES * ATT_DV_LANE
 
-KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss, i64 q_sd,
-                 GLOBAL const float* k, i64 k_off, i64 k_sb, i64 k_sh, i64 k_ss, i64 k_sd,
-                 GLOBAL const float* v, i64 v_off, i64 v_sb, i64 v_sh, i64 v_ss, i64 v_sd,
-                 GLOBAL const float* msk, int has_mask, i64 m_off, i64 m_sb, i64 m_sh, i64 m_ss, i64 m_sk,
+KERNEL attention(GLOBAL const uchar* q, int q_dt, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss, i64 q_sd,
+                 GLOBAL const uchar* k, int k_dt, i64 k_off, i64 k_sb, i64 k_sh, i64 k_ss, i64 k_sd,
+                 GLOBAL const uchar* v, int v_dt, i64 v_off, i64 v_sb, i64 v_sh, i64 v_ss, i64 v_sd,
+                 GLOBAL const uchar* msk, int m_dt, int has_mask, i64 m_off, i64 m_sb, i64 m_sh, i64 m_ss, i64 m_sk,
                  GLOBAL float* o, i64 o_off, i64 o_sb, i64 o_sh, i64 o_ss, i64 o_sd,
                  GLOBAL float* part, int B, int H, int Hk, int Sq, int Sk, int D, int dv0, int dvn,
                  float scale, int causal, int bk, int keys_per_split) {
@@ -38,10 +38,11 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
     int hq = kh * G + (active ? row / Sq : 0);
     int qi = active ? row % Sq : 0;
 
-    for (int e = lane; e < D; e += ATT_LANES) qs[r * ATT_DMAX + e] = active ? q[q_off + bi * q_sb + hq * q_sh + qi * q_ss + e * q_sd] : 0.0f;
+    for (int e = lane; e < D; e += ATT_LANES) qs[r * ATT_DMAX + e] = active ? load_f(q, q_dt, q_off + bi * q_sb + hq * q_sh + qi * q_ss + e * q_sd) : 0.0f;
 
-    GLOBAL const float* kb = k + k_off + bi * k_sb + kh * k_sh;
-    GLOBAL const float* vb = v + v_off + bi * v_sb + kh * v_sh + dv0 * v_sd;
+    // K and V are read in their stored dtype (an F16 KV cache stays F16): element offsets, not pointers
+    i64 kb = k_off + bi * k_sb + kh * k_sh;
+    i64 vb = v_off + bi * v_sb + kh * v_sh + dv0 * v_sd;
     int kbeg = split * keys_per_split;
     int kend = min(Sk, kbeg + keys_per_split);
     int last = qi + Sk - Sq; // causal: the last key this row sees
@@ -54,8 +55,8 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
     for (int kt = kbeg; kt < kend; kt += bk) {
         int nk = min(bk, kend - kt);
         BARRIER(); // the previous tile is no longer read (and qs is written before the first)
-        for (int e = lid; e < nk * D; e += ATT_WG) { int j = e / D, d = e % D; ks[j * D + d] = kb[(i64)(kt + j) * k_ss + d * k_sd]; }
-        for (int e = lid; e < nk * dvn; e += ATT_WG) { int j = e / dvn, d = e % dvn; vs[j * dvn + d] = vb[(i64)(kt + j) * v_ss + d * v_sd]; }
+        for (int e = lid; e < nk * D; e += ATT_WG) { int j = e / D, d = e % D; ks[j * D + d] = load_f(k, k_dt, kb + (i64)(kt + j) * k_ss + d * k_sd); }
+        for (int e = lid; e < nk * dvn; e += ATT_WG) { int j = e / dvn, d = e % dvn; vs[j * dvn + d] = load_f(v, v_dt, vb + (i64)(kt + j) * v_ss + d * v_sd); }
         BARRIER();
         float tmax = NEG_INF;
         for (int j = lane; j < nk; j += ATT_LANES) {
@@ -65,7 +66,7 @@ KERNEL attention(GLOBAL const float* q, i64 q_off, i64 q_sb, i64 q_sh, i64 q_ss,
                 float a = 0.0f;
                 for (int d = 0; d < D; d++) a = fmaf(qs[r * ATT_DMAX + d], ks[j * D + d], a);
                 s = a * scale;
-                if (has_mask) s += msk[m_off + bi * m_sb + hq * m_sh + qi * m_ss + kj * m_sk];
+                if (has_mask) s += load_f(msk, m_dt, m_off + bi * m_sb + hq * m_sh + qi * m_ss + kj * m_sk);
             }
             ps[r * ATT_BK_MAX + j] = s;
             tmax = fmaxf(tmax, s);

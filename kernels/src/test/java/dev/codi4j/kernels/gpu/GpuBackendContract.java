@@ -398,6 +398,10 @@ public abstract class GpuBackendContract {
         Pair k = pair(cache, t -> t.narrow(2, 0, pos + s)), v = pair(vcache, t -> t.narrow(2, 0, pos + s));
         check(REF.attention(q.host(), k.host(), v.host(), null, true, 0.25f), gpu().attention(q.dev(), k.dev(), v.dev(), null, true, 0.25f), SUM,
                 "attention over cache views");
+        // an F16 KV cache and a BF16 mask are read as stored
+        Tensor qh = randn(1, 4, 3, 32), kh = REF.copyOf(randn(1, 2, 21, 32), DType.F16), vh = REF.copyOf(randn(1, 2, 21, 32), DType.F16);
+        Tensor mh = REF.copyOf(randn(1, 1, 3, 21), DType.BF16);
+        check(REF.attention(qh, kh, vh, mh, true, 0.2f), gpu().attention(dev(qh), dev(kh), dev(vh), dev(mh), true, 0.2f), SUM, "attention over an F16 cache");
         // every key masked: zeros, like the reference
         Tensor allMasked = Tensor.fromFloats(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}, 1, 1, 1, 2);
         Tensor q1 = randn(1, 1, 1, 4), k1 = randn(1, 1, 2, 4), v1 = randn(1, 1, 2, 4);

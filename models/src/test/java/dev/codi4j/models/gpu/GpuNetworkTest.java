@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.codi4j.loaders.config.AutoencoderKLConfig;
+import dev.codi4j.loaders.config.UNet2DConditionConfig;
 import dev.codi4j.loaders.weights.Weights;
+import dev.codi4j.models.diffusion.DiffusionFixtures;
+import dev.codi4j.models.diffusion.unet.UNet2DConditionModel;
+import dev.codi4j.models.diffusion.vae.AutoencoderKL;
 import dev.codi4j.models.llama.Llama;
 import dev.codi4j.models.llama.LlamaLoader;
 import dev.codi4j.models.llama.LlamaState;
@@ -33,8 +38,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Whole networks on the GPU backends against the CPU backend, through the plain {@link Backend}
  * interface the models use: the tiny random Llama fixture (also against its PyTorch logits),
- * stories260K when the shared models folder is present, a ViT encoder block and a UNet-style block
- * (GroupNorm, SiLU, convolutions, time embedding, spatial attention, upsampling). Each device is
+ * stories260K when the shared models folder is present, the diffusers UNet and VAE fixtures against
+ * PyTorch, a ViT encoder block and a UNet-style block (GroupNorm, SiLU, convolutions, time
+ * embedding, spatial attention, upsampling). Each device is
  * skipped with the provider's reason when it is absent. Tolerance: 1e-4 max-abs on logits (as the
  * CPU parity test), 1e-4·(1 + |x|) on block outputs; float sums in a different order are the only
  * difference, so real kernel bugs show up as errors of order 1.
@@ -124,6 +130,12 @@ class GpuNetworkTest {
                 if (i + 1 < want.length) logits = m.decode(st, seq[i]);
             }
             assertArrayEquals(want, seq, device + " greedy continuation");
+            // an F16 KV cache (llama.cpp's default) decodes like the CPU backend's F16 cache
+            try (Llama mc = LlamaLoader.load(llamaDir(), cpu()); LlamaState sg = m.newState(64, 512, DType.F16); LlamaState sc = mc.newState(64, 512, DType.F16)) {
+                double d = maxAbsDiff(m.prefill(sg, ids).clone(), mc.prefill(sc, ids));
+                for (int i = ids.length; i < want.length - 1; i++) d = Math.max(d, maxAbsDiff(m.decode(sg, want[i]).clone(), mc.decode(sc, want[i])));
+                assertTrue(d < 1e-4, device + " F16-cache logits vs cpu differ by " + d);
+            }
             // decode logits equal those of one full pass (chunked prefill of 2 rows per step too)
             float[] full = allLogits(m, ids);
             int v = m.config().vocabSize();
@@ -280,6 +292,38 @@ class GpuNetworkTest {
         Backend g = gpu(device);
         Tensor got = unet(g, UNET.on(g, DType.F32), g.toDevice(x), g.toDevice(temb));
         assertClose(want, got, 1e-4, device + " UNet block");
+    }
+
+    /**
+     * The real diffusers UNet (unCLIP and InstructPix2Pix configurations) and VAE code on the GPU
+     * against the PyTorch outputs of the diffusion fixtures, at the tolerances the CPU parity tests
+     * use (2e-4 absolute + 2e-3 relative, cosine ≥ 0.99999).
+     */
+    @ParameterizedTest @ValueSource(strings = {"opencl", "cuda"})
+    void diffusersUNetAndVaeFixturesMatchPyTorch(String device) throws Exception {
+        Backend g = gpu(device);
+        try (Weights w = DiffusionFixtures.weights("unet_unclip/model.safetensors"); Weights io = DiffusionFixtures.weights("unet_unclip/io.safetensors")) {
+            UNet2DConditionModel unet = new UNet2DConditionModel(g, w, UNet2DConditionConfig.load(DiffusionFixtures.path("unet_unclip/config.json")), null);
+            Tensor y = unet.forward(g, g.toDevice(io.get("sample")), io.get("timesteps").toFloatArray(), g.toDevice(io.get("encoder_hidden_states")),
+                    g.toDevice(io.get("class_labels")));
+            diffusersClose(device + " unCLIP UNet", io.get("out").toFloatArray(), g.toHost(y).toFloatArray());
+        }
+        try (Weights w = DiffusionFixtures.weights("unet_pix2pix/model.safetensors"); Weights io = DiffusionFixtures.weights("unet_pix2pix/io.safetensors")) {
+            UNet2DConditionModel unet = new UNet2DConditionModel(g, w, UNet2DConditionConfig.load(DiffusionFixtures.path("unet_pix2pix/config.json")), null);
+            Tensor y = unet.forward(g, g.toDevice(io.get("sample")), new float[] {333}, g.toDevice(io.get("encoder_hidden_states")), null);
+            diffusersClose(device + " pix2pix UNet (odd latent size)", io.get("out").toFloatArray(), g.toHost(y).toFloatArray());
+        }
+        try (Weights w = DiffusionFixtures.weights("vae/model.safetensors"); Weights io = DiffusionFixtures.weights("vae/io.safetensors")) {
+            AutoencoderKL vae = new AutoencoderKL(g, w, AutoencoderKLConfig.load(DiffusionFixtures.path("vae/config.json")), null);
+            diffusersClose(device + " VAE decode", io.get("decoded").toFloatArray(), g.toHost(vae.decode(g, g.toDevice(io.get("latents")))).toFloatArray());
+            diffusersClose(device + " VAE encode mean", io.get("mean").toFloatArray(), g.toHost(vae.encode(g, g.toDevice(io.get("image"))).mean()).toFloatArray());
+        }
+    }
+
+    static void diffusersClose(String what, float[] want, float[] got) {
+        DiffusionFixtures.assertClose(what, want, got, 2e-4, 2e-3);
+        double cos = DiffusionFixtures.cosine(want, got);
+        assertTrue(cos >= 0.99999, what + ": cosine " + cos);
     }
 
     static void assertClose(Tensor want, Tensor got, double tol, String what) {
