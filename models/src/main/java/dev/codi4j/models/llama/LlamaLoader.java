@@ -3,6 +3,7 @@ package dev.codi4j.models.llama;
 import dev.codi4j.loaders.config.LlamaConfig;
 import dev.codi4j.loaders.gguf.GgufFile;
 import dev.codi4j.loaders.gguf.GgufValue;
+import dev.codi4j.loaders.hub.HfCache;
 import dev.codi4j.loaders.hub.ModelFolder;
 import dev.codi4j.loaders.tokenizer.GgufTokenizerData;
 import dev.codi4j.loaders.tokenizer.SentencePieceTokenizer;
@@ -99,10 +100,13 @@ public final class LlamaLoader {
      * A local path as given, or a hub id ({@code owner/name}) resolved to its snapshot in the Hugging
      * Face cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or {@code ~/.cache/huggingface/hub}).
      */
-    public static Path resolve(String pathOrId) throws IOException {
+    public static Path resolve(String pathOrId) throws IOException { return resolve(pathOrId, HfCache.fromEnvironment()); }
+
+    /** {@link #resolve(String)} with an explicit hub cache. */
+    public static Path resolve(String pathOrId, HfCache cache) throws IOException {
         Path p = Path.of(pathOrId);
         if (Files.exists(p)) return p;
-        if (pathOrId.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) return ModelFolder.open(pathOrId).path();
+        if (pathOrId.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) return ModelFolder.open(pathOrId, null, cache).path();
         throw new NoSuchFileException(pathOrId, null, "model not found; give a Hugging Face folder, a .safetensors or .gguf file, or a hub id in the local cache");
     }
 

@@ -127,6 +127,28 @@ class LlamaGgufAndLoraTest {
         }
     }
 
+    /** A .safetensors file (config.json beside it) and a hub id in a Hugging Face cache load the same model. */
+    @Test void modelPathsFileAndHubCache(@TempDir Path tmp) throws IOException {
+        float[] want = Fixture.floats(expected, "logits");
+        try (Llama m = LlamaLoader.load(Fixture.dir().resolve("model.safetensors"), backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = tmp.resolve("hub/models--acme--tiny-llama");
+        Path snap = repo.resolve("snapshots").resolve(commit);
+        Files.createDirectories(snap);
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        for (String f : new String[] {"config.json", "model.safetensors"}) Files.copy(Fixture.dir().resolve(f), snap.resolve(f));
+        Path resolved = LlamaLoader.resolve("acme/tiny-llama", new dev.codi4j.loaders.hub.HfCache(tmp.resolve("hub")));
+        assertEquals(snap, resolved);
+        try (Llama m = LlamaLoader.load(resolved, backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
+        Exception e = assertThrows(java.nio.file.NoSuchFileException.class, () -> LlamaLoader.resolve("acme/absent", new dev.codi4j.loaders.hub.HfCache(tmp.resolve("hub"))));
+        assertTrue(e.getMessage().contains("acme/absent"), e.getMessage());
+    }
+
     @Test void badAdaptersAreRejectedWithTheReason(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
