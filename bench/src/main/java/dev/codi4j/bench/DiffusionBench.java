@@ -50,10 +50,14 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
     @Option(names = "--vae-size", description = "image side for the VAE decode (default: ${DEFAULT-VALUE}; 0 skips)") int vaeSize = 768;
     @Option(names = "--peer", description = "PyTorch peer: auto (when torch and DIFFUSERS_SRC are found), on, off (default: ${DEFAULT-VALUE})") String peer = "auto";
     @Option(names = "--python", description = "python with torch 1.13+ (default: ${DEFAULT-VALUE})") String python = "/usr/bin/python3";
+    @Option(names = "--profile", description = "also print the time per op kind of one UNet step per size (extra run)") boolean profile;
 
     private final PrintStream out = System.out;
 
     @Override public int order() { return 40; }
+
+    private double peak;
+    private Parallel pool;
 
     @Override public Integer call() throws Exception {
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -64,66 +68,88 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             case "q8_0" -> DType.Q8_0;
             default -> throw new IllegalArgumentException("--weights must be f16, f32, bf16 or q8_0, got " + weights);
         };
-        Map<String, Double> torch = peer.equals("off") ? Map.of() : runTorch(t);
+        for (int side : sizes) if (side % 64 != 0 || side <= 0) throw new IllegalArgumentException("--sizes must be positive multiples of 64, got " + side);
+        boolean torchOn = !peer.equals("off") && torchAvailable();
         try (Backend backend = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
-            Parallel pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
-            double peak = Rooflines.fmaPeak(pool, 20_000_000L, 3);
+            pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
             out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, %d threads, weights %s, Java %s%n", backend.name(), t, wdt, Runtime.version());
-            out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (same run)%n", "ceiling fp32 FMA peak", peak / 1e9);
+            out.println("ceiling: the fp32 FMA peak is measured before and after every timed section; fractions use the highest value seen so far in the run");
+            out.println("(the machine is shared: contention lowers both the peak and the timings; the peer runs interleaved, right before codi4j, on the same threads)");
 
             long t0 = System.nanoTime();
             UNet2DConditionConfig ucfg = UNet2DConditionConfig.sd21UnclipH();
-            UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), ucfg, wdt == DType.F16 ? null : wdt);
+            final UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), ucfg, wdt == DType.F16 ? null : wdt);
             out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
 
             for (int side : sizes) {
-                if (side % 64 != 0) throw new IllegalArgumentException("--sizes must be multiples of 64, got " + side);
                 int lat = side / 8;
+                Map<String, Double> torch = torchOn ? runTorch(t, List.of(side), 0) : Map.of();
                 double flops = unetFlops(backend, unet, lat);
                 Tensor x = random(backend, 1, 2, 4, lat, lat), ctx = random(backend, 2, 2, 77, 1024), cls = random(backend, 3, 2, 2048);
                 HostMemory.resetPeak();
-                double best = Double.MAX_VALUE;
-                for (int r = 0; r <= reps; r++) {
-                    long s = System.nanoTime();
+                measurePeak();
+                double best = time("unet step " + side + "² cfg batch 2", () -> {
                     try (Scope sc = Scope.open()) {
                         unet.forward(backend, x, new float[] {981}, ctx, cls);
                     }
-                    double sec = (System.nanoTime() - s) / 1e9;
-                    if (r > 0 || reps == 0) best = Math.min(best, sec);
-                    if (r == 0) out.printf(Locale.ROOT, "%-44s %9.2f s   (warm-up)%n", "unet step " + side + "² cfg batch 2", sec);
-                }
-                String key = "unet_" + side;
-                result("unet step " + side + "² cfg batch 2", best, flops, peak, torch.get(key));
-                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors, %.0f MiB peak RSS so far%n", "  memory " + side + "²",
+                });
+                measurePeak();
+                result("unet step " + side + "² cfg batch 2", best, flops, torch.get("unet_" + side));
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations), %.0f MiB peak RSS so far%n", "  memory " + side + "²",
                         HostMemory.peakBytes() / 1048576.0, peakRssMiB());
+                if (torch.containsKey("peak_rss_mib")) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "  peer torch peak RSS " + side + "²", torch.get("peak_rss_mib"));
+                if (profile) {
+                    OpProfiler prof = new OpProfiler(backend);
+                    long s = System.nanoTime();
+                    try (Scope sc = Scope.open()) {
+                        unet.forward(prof, x, new float[] {981}, ctx, cls);
+                    }
+                    out.printf(Locale.ROOT, "profile of one unet step %d² (%.2f s wall):%n", side, (System.nanoTime() - s) / 1e9);
+                    prof.print(out);
+                }
             }
-            unet = null;
             HostMemory.trim();
 
             if (vaeSize > 0) {
+                if (vaeSize % 8 != 0) throw new IllegalArgumentException("--vae-size must be a multiple of 8, got " + vaeSize);
+                Map<String, Double> torch = torchOn ? runTorch(t, List.of(), vaeSize) : Map.of();
                 AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
                 int lat = vaeSize / 8;
                 Tensor z = random(backend, 4, 1, 4, lat, lat);
                 double flops = vaeFlops(backend, vae, lat);
-                double best = Double.MAX_VALUE;
-                for (int r = 0; r <= reps; r++) {
-                    long s = System.nanoTime();
+                HostMemory.resetPeak();
+                measurePeak();
+                double best = time("vae decode " + vaeSize + "²", () -> {
                     try (Scope sc = Scope.open()) {
                         vae.decode(backend, z);
                     }
-                    double sec = (System.nanoTime() - s) / 1e9;
-                    if (r > 0 || reps == 0) best = Math.min(best, sec);
-                    if (r == 0) out.printf(Locale.ROOT, "%-44s %9.2f s   (warm-up)%n", "vae decode " + vaeSize + "²", sec);
-                }
-                result("vae decode " + vaeSize + "²", best, flops, peak, torch.get("vae_" + vaeSize));
+                });
+                measurePeak();
+                result("vae decode " + vaeSize + "²", best, flops, torch.get("vae_" + vaeSize));
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations)%n", "  memory vae " + vaeSize + "²", HostMemory.peakBytes() / 1048576.0);
             }
-            out.printf(Locale.ROOT, "%-44s %9.0f MiB (VmHWM of this JVM: weights, activations, heap)%n", "peak RSS", peakRssMiB());
-            if (torch.containsKey("peak_rss_mib")) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "peer torch peak RSS", torch.get("peak_rss_mib"));
+            out.printf(Locale.ROOT, "%-44s %9.0f MiB (VmHWM of this JVM: weights, activations, pooled buffers, heap)%n", "peak RSS", peakRssMiB());
+            out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (highest of the run)%n", "ceiling fp32 FMA peak", peak / 1e9);
         }
         return 0;
     }
 
-    private void result(String name, double sec, double flops, double peak, Double torchSec) {
+    private void measurePeak() { peak = Math.max(peak, Rooflines.fmaPeak(pool, 20_000_000L, 3)); }
+
+    /** One warm-up, then the best of {@code reps} timed runs (the warm-up itself when reps is 0). */
+    private double time(String name, Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i <= reps; i++) {
+            long s = System.nanoTime();
+            r.run();
+            double sec = (System.nanoTime() - s) / 1e9;
+            if (i > 0 || reps == 0) best = Math.min(best, sec);
+            if (i == 0 && reps > 0) out.printf(Locale.ROOT, "%-44s %9.2f s   (warm-up)%n", name, sec);
+        }
+        return best;
+    }
+
+    private void result(String name, double sec, double flops, Double torchSec) {
         double gf = flops / sec / 1e9;
         String peerTxt = torchSec == null ? "  torch: not run" : String.format(Locale.ROOT, "  torch %.2f s → codi4j/torch speed %.2f×", torchSec, torchSec / sec);
         out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  %.2f of FMA peak  (%.0f GFLOP)%s%n", name, sec, gf, gf * 1e9 / peak, flops / 1e9, peerTxt);
@@ -164,22 +190,27 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
         return Double.NaN;
     }
 
-    /** Runs bench/diffusion_torch.py (PEERS.md's best PyTorch configuration) and reads its JSON result line. */
-    private Map<String, Double> runTorch(int t) {
-        Map<String, Double> res = new LinkedHashMap<>();
-        Path home = Path.of(System.getProperty("codi4j.home", "."));
-        Path script = home.resolve("bench/diffusion_torch.py");
+    private Path torchScript() { return Path.of(System.getProperty("codi4j.home", ".")).resolve("bench/diffusion_torch.py"); }
+
+    /** Whether the PyTorch peer can run; says why not (or fails when --peer on). */
+    private boolean torchAvailable() {
+        Path script = torchScript();
         String src = System.getenv("DIFFUSERS_SRC");
-        if (!Files.isRegularFile(script) || src == null || !Files.isDirectory(Path.of(src, "diffusers")) || !Files.isExecutable(Path.of(python))) {
-            String why = !Files.isRegularFile(script) ? script + " not found (run from the repository)" : src == null ? "DIFFUSERS_SRC is not set"
-                    : !Files.isDirectory(Path.of(src, "diffusers")) ? "DIFFUSERS_SRC has no diffusers/ folder" : python + " not found";
-            if (peer.equals("on")) throw new IllegalStateException("cannot run the PyTorch peer: " + why);
-            out.println("peer torch skipped: " + why);
-            return res;
-        }
+        if (Files.isRegularFile(script) && src != null && Files.isDirectory(Path.of(src, "diffusers")) && Files.isExecutable(Path.of(python))) return true;
+        String why = !Files.isRegularFile(script) ? script + " not found (run from the repository)" : src == null ? "DIFFUSERS_SRC is not set"
+                : !Files.isDirectory(Path.of(src, "diffusers")) ? "DIFFUSERS_SRC has no diffusers/ folder" : python + " not found";
+        if (peer.equals("on")) throw new IllegalStateException("cannot run the PyTorch peer: " + why);
+        out.println("peer torch skipped: " + why);
+        return false;
+    }
+
+    /** Runs bench/diffusion_torch.py (PEERS.md's best PyTorch configuration) for some sizes and reads its JSON result line. */
+    private Map<String, Double> runTorch(int t, List<Integer> unetSizes, int vae) {
+        Map<String, Double> res = new LinkedHashMap<>();
+        Path script = torchScript();
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--threads", Integer.toString(t), "--reps", Integer.toString(reps),
-                "--vae-size", Integer.toString(vaeSize), "--sizes"));
-        for (int s : sizes) cmd.add(Integer.toString(s));
+                "--vae-size", Integer.toString(vae), "--sizes"));
+        for (int s : unetSizes) cmd.add(Integer.toString(s));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         Map<String, String> env = pb.environment();
         env.remove("OPENBLAS_CORETYPE");
