@@ -101,7 +101,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    private final OpProfile ops = new OpProfile();
+    private OpProfiler ops;
 
     public static void main(String[] args) { System.exit(new CommandLine(new LlmBench()).execute(args)); }
 
@@ -109,7 +109,8 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         var out = spec.commandLine().getOut();
         String llamaBench = llamaBenchPath == null || llamaBenchPath.isBlank() ? null : llamaBenchPath;
         try (Backend real = Backends.create(device, new BackendProvider.Options(threads, 0))) {
-            Backend backend = profile ? ops.wrap(real) : real;
+            if (profile) ops = new OpProfiler(real);
+            Backend backend = profile ? ops : real;
             int t = real.threads();
             double bandwidth;
             if (real instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
@@ -204,7 +205,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512), DType.parse(kvDtype))) {
             out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (%s)%n", maxCtx, st.cacheBytes() / 1073741824.0, st.cacheDType());
             double best = 0;
-            ops.reset();
+            if (profile) ops.reset();
             for (int r = 0; r < reps; r++) {
                 st.reset();
                 long t0 = System.nanoTime();
@@ -216,11 +217,11 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
             }
             ours.put("pp" + prompt, best);
             out.printf(Locale.ROOT, "prefill %d tokens: %.2f tok/s (best of %d)%n", prompt, best, reps);
-            if (profile) out.println("  time per op in prefill: " + ops.report());
+            if (profile) printProfile(out, "time per op in prefill:");
             for (int ctx : contexts) {
                 if (ctx + gen + 1 > maxCtx) { out.printf("decode @%d: skipped (above the model's context)%n", ctx); continue; }
                 double bestD = 0;
-                ops.reset();
+                if (profile) ops.reset();
                 for (int r = 0; r < reps; r++) {
                     st.fillRandomForBenchmark(ctx, seed + r);
                     int tok = ids[0];
@@ -235,7 +236,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                 long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * st.cacheDType().blockBytes() * (ctx + gen / 2);
                 double frac = bytesPerToken * bestD / bandwidth;
                 ours.put("tg@" + ctx, bestD);
-                if (profile) out.printf("  time per op in decode @%d: %s%n", ctx, ops.report());
+                if (profile) printProfile(out, "time per op in decode @" + ctx + ":");
                 out.printf(Locale.ROOT, "decode @%d: %.3f tok/s (best of %d); roofline: weights %.2f GiB/token × tok/s = %.1f GB/s = %.1f %% of %.1f GB/s"
                         + " (with the KV cache read, %.2f GiB/token: %.1f %%)%n",
                         ctx, bestD, reps, bytesPerToken / 1073741824.0, bytesPerToken * bestD / 1e9, 100 * frac, bandwidth / 1e9,
@@ -249,6 +250,14 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                     st.cacheBytes() / 1073741824.0, target / 1073741824.0, hwm < target ? "met" : "NOT met");
             if (!hwmReset) out.println("  (VmHWM could not be reset after the 1 GiB bandwidth probe; it is included)");
         }
+    }
+
+    private void printProfile(java.io.PrintWriter out, String title) {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try (java.io.PrintStream ps = new java.io.PrintStream(buf, true, StandardCharsets.UTF_8)) { ops.print(ps); }
+        out.println("  " + title);
+        out.print(buf.toString(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     /** Runs llama-bench on the same file and prints its figures and our/llama.cpp ratios. */

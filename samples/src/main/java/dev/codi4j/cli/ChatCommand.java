@@ -27,13 +27,22 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a Llama-2-chat model in the terminal (streams tokens, prints tokens/s after each answer).",
-                "Commands: /reset (new conversation), /system TEXT (set the system prompt and start over), /help; Ctrl-D leaves."},
-        footer = {"", "Example:", "  codi4j chat --model meta-llama/Llama-2-7b-chat-hf --dtype q8_0"})
+                "Commands: /reset (new conversation), /system TEXT (set the system prompt and start over), /help; Ctrl-D leaves.",
+                "With --config codi2.json it chats with CoDi-2 instead: attach media with /image PATH, /audio PATH, /video PATH;",
+                "generated images are saved to --out and listed (--device, --seed, --ctx, -n, --temperature, --top-p apply)."},
+        footer = {"", "Examples:", "  codi4j chat --model meta-llama/Llama-2-7b-chat-hf --dtype q8_0",
+                "  codi4j chat --config codi2.json --out chat-images/"})
 public final class ChatCommand implements CliCommand, Callable<Integer> {
     @Mixin LlmOptions llm;
 
     @Option(names = "--system", description = "System prompt")
     String system;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON", description = "A codi2.json: chat with CoDi-2 (text and media) instead of a plain LLM")
+    java.nio.file.Path codi2;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "codi4j-chat", description = "With --config: folder for generated images and transcript.md (default: ${DEFAULT-VALUE})")
+    java.nio.file.Path imagesOut;
 
     /** Where questions come from (standard input; tests give a stream). */
     InputStream in = System.in;
@@ -43,6 +52,7 @@ public final class ChatCommand implements CliCommand, Callable<Integer> {
     @Override public int order() { return 30; }
 
     @Override public Integer call() throws Exception {
+        if (codi2 != null) return Codi2Chat.run(this, spec.commandLine().getParseResult());
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Tokenizer tok = llm.tokenizer();
         try (Backend b = llm.backend(); Llama m = llm.load(b); LlamaState st = llm.state(m)) {

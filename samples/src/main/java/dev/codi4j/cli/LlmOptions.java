@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 
 /** Options shared by {@code chat} and {@code generate-text}: the model, the device and sampling. */
 final class LlmOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "PATH",
+    // not required by picocli: `chat --config codi2.json` runs CoDi-2 without it; requireModel() checks at use
+    @Option(names = {"-m", "--model"}, paramLabel = "PATH",
             description = "Hugging Face folder, .safetensors file (config.json and tokenizer beside it), .gguf file, or hub id in the local cache")
     String model;
 
@@ -77,16 +78,23 @@ final class LlmOptions {
     Backend backend() { return Backends.create(device, new BackendProvider.Options(threads, 0)); }
 
     Llama load(Backend b) throws IOException {
+        requireModel();
         LlamaLoader.Options o = new LlamaLoader.Options(dtype == null ? null : DType.parse(dtype), lora, Lora.Mode.parse(loraMode));
         return LlamaLoader.load(LlamaLoader.resolve(model), o, b);
     }
 
     Tokenizer tokenizer() throws IOException {
+        requireModel();
         try {
             return LlamaLoader.tokenizer(Path.of(model));
         } catch (TokenizerException e) {
             throw new IllegalArgumentException("cannot read the tokenizer of " + model + ": " + e.getMessage(), e);
         }
+    }
+
+    void requireModel() {
+        if (model == null) throw new IllegalArgumentException("--model is required: a Hugging Face folder, .safetensors, .gguf or hub id"
+                + " (for CoDi-2, 'chat --config codi2.json' instead)");
     }
 
     GenerationConfig generation(Llama m, Tokenizer t) {

@@ -55,8 +55,9 @@ public final class ImageOps {
     }
 
     /**
-     * The central {@code width x height} window. A side smaller than the crop is padded with zeros
-     * (both libraries pad rather than fail).
+     * The central {@code width x height} window. A side smaller than the crop is padded with zeros,
+     * {@code (crop - size) / 2} (floored) of them before the image, as torchvision's
+     * {@code center_crop} pads (after a shortest-side resize this never happens).
      */
     public static Image centerCrop(Image img, int width, int height, CropRounding rounding) {
         if (width <= 0 || height <= 0) throw new IllegalArgumentException("crop size must be positive, got " + width + "x" + height);
@@ -81,6 +82,7 @@ public final class ImageOps {
 
     private static int offset(int size, int crop, CropRounding r) {
         int d = size - crop;
+        if (d < 0) return -((crop - size) / 2);
         if (r == CropRounding.FLOOR) return Math.floorDiv(d, 2);
         return (int) Math.rint(d / 2.0);
     }

@@ -7,20 +7,23 @@ package dev.codi4j.loaders.media;
  *
  * <p>Defaults: 100 megapixels per image or video frame (PIL warns at 89.5 MP and refuses at twice
  * that; 100 MP is 10000 x 10000), 1 GiB per input file, 10 minutes of 48 kHz 8-channel audio
- * ({@code 230_400_000} samples in all channels together), 10 000 video frames. The system properties
- * {@code codi4j.media.maxPixels}, {@code codi4j.media.maxFileBytes},
- * {@code codi4j.media.maxAudioSamples} and {@code codi4j.media.maxVideoFrames} change the defaults.
+ * ({@code 230_400_000} samples in all channels together), 10 000 video frames, and 500 megapixels
+ * summed over all frames of one video (1.5 GB as 8-bit RGB: 20 s of 1080p at 12 fps). The system
+ * properties {@code codi4j.media.maxPixels}, {@code codi4j.media.maxFileBytes},
+ * {@code codi4j.media.maxAudioSamples}, {@code codi4j.media.maxVideoFrames} and
+ * {@code codi4j.media.maxVideoPixels} change the defaults.
  *
  * @param maxPixels      most pixels (width x height) in one image or frame
  * @param maxFileBytes   largest input file read into memory
  * @param maxAudioSamples most decoded audio samples (frames x channels)
  * @param maxVideoFrames most frames decoded from one video
+ * @param maxVideoPixels most pixels kept over all decoded frames of one video
  */
-public record MediaLimits(long maxPixels, long maxFileBytes, long maxAudioSamples, int maxVideoFrames) {
+public record MediaLimits(long maxPixels, long maxFileBytes, long maxAudioSamples, int maxVideoFrames, long maxVideoPixels) {
 
     public MediaLimits {
-        if (maxPixels <= 0 || maxFileBytes <= 0 || maxAudioSamples <= 0 || maxVideoFrames <= 0)
-            throw new IllegalArgumentException("media limits must be positive, got " + maxPixels + ", " + maxFileBytes + ", " + maxAudioSamples + ", " + maxVideoFrames);
+        if (maxPixels <= 0 || maxFileBytes <= 0 || maxAudioSamples <= 0 || maxVideoFrames <= 0 || maxVideoPixels <= 0)
+            throw new IllegalArgumentException("media limits must be positive, got " + maxPixels + ", " + maxFileBytes + ", " + maxAudioSamples + ", " + maxVideoFrames + ", " + maxVideoPixels);
     }
 
     /** The defaults, with system-property overrides applied. */
@@ -29,17 +32,25 @@ public record MediaLimits(long maxPixels, long maxFileBytes, long maxAudioSample
                 Long.getLong("codi4j.media.maxPixels", 100_000_000L),
                 Long.getLong("codi4j.media.maxFileBytes", 1L << 30),
                 Long.getLong("codi4j.media.maxAudioSamples", 230_400_000L),
-                Integer.getInteger("codi4j.media.maxVideoFrames", 10_000));
+                Integer.getInteger("codi4j.media.maxVideoFrames", 10_000),
+                Long.getLong("codi4j.media.maxVideoPixels", 500_000_000L));
     }
 
-    public MediaLimits withMaxPixels(long v) { return new MediaLimits(v, maxFileBytes, maxAudioSamples, maxVideoFrames); }
-    public MediaLimits withMaxFileBytes(long v) { return new MediaLimits(maxPixels, v, maxAudioSamples, maxVideoFrames); }
-    public MediaLimits withMaxAudioSamples(long v) { return new MediaLimits(maxPixels, maxFileBytes, v, maxVideoFrames); }
-    public MediaLimits withMaxVideoFrames(int v) { return new MediaLimits(maxPixels, maxFileBytes, maxAudioSamples, v); }
+    public MediaLimits withMaxPixels(long v) { return new MediaLimits(v, maxFileBytes, maxAudioSamples, maxVideoFrames, maxVideoPixels); }
+    public MediaLimits withMaxFileBytes(long v) { return new MediaLimits(maxPixels, v, maxAudioSamples, maxVideoFrames, maxVideoPixels); }
+    public MediaLimits withMaxAudioSamples(long v) { return new MediaLimits(maxPixels, maxFileBytes, v, maxVideoFrames, maxVideoPixels); }
+    public MediaLimits withMaxVideoFrames(int v) { return new MediaLimits(maxPixels, maxFileBytes, maxAudioSamples, v, maxVideoPixels); }
+    public MediaLimits withMaxVideoPixels(long v) { return new MediaLimits(maxPixels, maxFileBytes, maxAudioSamples, maxVideoFrames, v); }
+
+    /** Only the upper bound, for sizes read from headers (zero is left for the decoder to judge). */
+    void checkPixelsUpper(String source, long width, long height) {
+        if (width > 0 && height > 0) checkPixels(source, width, height);
+        else if (width > maxPixels || height > maxPixels) checkPixels(source, Math.max(width, 1), Math.max(height, 1));
+    }
 
     void checkPixels(String source, long width, long height) {
         if (width <= 0 || height <= 0)
-            throw new MediaException(source, "image size " + width + "x" + height + " is empty or negative", "the file is corrupt");
+            throw new MediaException(source, "image size " + width + "x" + height + " is empty", "the file is corrupt or truncated");
         if (width * height > maxPixels)
             throw new MediaException(source, "image is " + width + "x" + height + " = " + (width * height) + " pixels, over the limit of " + maxPixels,
                     "if the file is trusted, raise the limit with MediaLimits.withMaxPixels or -Dcodi4j.media.maxPixels");

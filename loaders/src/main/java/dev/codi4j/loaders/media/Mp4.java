@@ -28,9 +28,10 @@ import java.util.List;
 /**
  * H.264 in MP4: decode to RGB frames and encode from them, through jcodec (pure Java).
  *
- * <p>Decoding: jcodec decodes Baseline and Main profile H.264 (CAVLC and CABAC, B-frames); High
- * profile streams with 8x8 transforms are not supported by jcodec 0.2.5 and fail with a
- * {@link MediaException}. Frames come back in display order. YUV 4:2:0 is converted with BT.601
+ * <p>Decoding: 8-bit 4:2:0 progressive H.264 in Baseline, Main and High profile (CAVLC, CABAC,
+ * B-frames, 8x8 transform) decodes bit-exactly with ffmpeg in our tests; 10-bit, 4:2:2 and
+ * interlaced streams are untested (jcodec may refuse them, which surfaces as a
+ * {@link MediaException}). Frames come back in display order. YUV 4:2:0 is converted with BT.601
  * limited-range coefficients and nearest chroma (what ffmpeg's {@code -pix_fmt rgb24} does for
  * untagged SD video). The file is structure-checked first ({@link Mp4Boxes}) and frame size and
  * count are checked against {@link MediaLimits}.
@@ -39,6 +40,13 @@ import java.util.List;
  * MP4 written atomically. Odd sizes are cropped to even, as yuv420p requires.
  */
 public final class Mp4 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Mp4.class);
+
+    static {
+        // jcodec prints its diagnostics to stdout unless a sink is registered; route them to SLF4J
+        org.jcodec.common.logging.Logger.addSink(m -> LOG.debug("jcodec {}: {}", m.getLevel(), m.getMessage()));
+    }
+
     private Mp4() {}
 
     public static Video read(Path path) { return read(path, MediaLimits.defaults()); }
@@ -57,9 +65,9 @@ public final class Mp4 {
     static double decodeFrames(byte[] data, String source, MediaLimits limits, java.util.function.Function<Picture, Object> convert, List<Object> out) {
         if (!Mp4Boxes.looksLikeMp4(data))
             throw new MediaException(source, "not an MP4/MOV file (starts with " + Images.hexPrefix(data) + ")", "convert it: ffmpeg -i input -c:v libx264 -profile:v main out.mp4");
-        Mp4Boxes.check(data, source);
+        byte[] checked = Mp4Boxes.check(data, source);
         try {
-            SeekableByteChannel ch = ByteBufferSeekableByteChannel.readFromByteBuffer(ByteBuffer.wrap(data));
+            SeekableByteChannel ch = ByteBufferSeekableByteChannel.readFromByteBuffer(ByteBuffer.wrap(checked));
             FrameGrab grab = FrameGrab.createFrameGrab(ch);
             DemuxerTrackMeta meta = grab.getVideoTrack().getMeta();
             if (meta.getCodec() != null && meta.getCodec() != Codec.H264)
@@ -71,12 +79,17 @@ public final class Mp4 {
                 throw new MediaException(source, "video has " + total + " frames, over the limit of " + limits.maxVideoFrames(), "raise MediaLimits.maxVideoFrames or cut the video");
             List<double[]> order = new ArrayList<>();
             List<Object> frames = new ArrayList<>();
+            long keptPixels = 0;
             PictureWithMetadata pm;
             while ((pm = grab.getNativeFrameWithMetadata()) != null) {
                 if (frames.size() >= limits.maxVideoFrames())
                     throw new MediaException(source, "video has more than " + limits.maxVideoFrames() + " frames", "raise MediaLimits.maxVideoFrames or cut the video");
                 Picture pic = pm.getPicture();
                 limits.checkPixels(source, pic.getCroppedWidth(), pic.getCroppedHeight());
+                keptPixels += (long) pic.getCroppedWidth() * pic.getCroppedHeight();
+                if (keptPixels > limits.maxVideoPixels())
+                    throw new MediaException(source, "decoded frames exceed " + limits.maxVideoPixels() + " pixels in total (" + (frames.size() + 1) + " frames of " + pic.getCroppedWidth() + "x" + pic.getCroppedHeight() + ")",
+                            "raise MediaLimits.maxVideoPixels, or cut or downscale the video (ffmpeg -t / -vf scale)");
                 order.add(new double[] {pm.getTimestamp(), frames.size()});
                 frames.add(convert.apply(pic));
             }
@@ -88,6 +101,13 @@ public final class Mp4 {
             return duration > 0 && Double.isFinite(duration) ? frames.size() / duration : 25.0;
         } catch (MediaException e) {
             throw e;
+        } catch (OutOfMemoryError e) {
+            // jcodec sizes arrays from H.264 syntax elements it does not range-check (e.g.
+            // num_ref_idx_active in a slice header, spec maximum 32). A corrupt value makes it ask for
+            // one impossible array; that request fails without having taken memory, so the heap is
+            // as it was and the input can be refused like any other corrupt stream.
+            throw new MediaException(source, "the H.264 stream declares an impossibly large table (" + e.getMessage() + ")",
+                    "the video is corrupt; re-encode it: ffmpeg -i in -c:v libx264 -pix_fmt yuv420p out.mp4", e);
         } catch (Exception | StackOverflowError e) {
             throw new MediaException(source, "cannot decode the H.264/MP4 data (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
                     "re-encode as Baseline or Main profile H.264: ffmpeg -i in -c:v libx264 -profile:v main -pix_fmt yuv420p out.mp4", e);

@@ -29,12 +29,19 @@ public final class Gemm {
 
     /** Rows of the register block. */
     public static final int MR = 6;
-    /** Columns of the register block: 4 vectors with 32 vector registers (AVX-512), else 2. */
-    public static final int NR = (L >= 16 ? 4 : 2) * L;
-    /** Depth of a packed block (a multiple of 32, so quantised blocks never straddle two). */
-    static final int KC = Integer.getInteger("codi4j.gemm.kc", 256);
-    /** Columns of a packed B block. */
-    static final int NC = Integer.getInteger("codi4j.gemm.nc", 512) / NR * NR;
+    /**
+     * Columns of the register block: 4 vectors where there are 32 vector registers (AVX-512, NEON),
+     * 2 with AVX2's 16; always a multiple of 16 (the panel transposes move 16 columns at a time).
+     */
+    public static final int NR = (L == 8 ? 2 : 4) * L;
+    /**
+     * Depth of a packed block (a multiple of 32, so quantised blocks never straddle two). 512 halves
+     * the passes over C compared with 256 and measured ~3 % faster on Zen 4 at 512×1024×4096; the
+     * A micro-panel (6×512 floats, 12 KiB) still sits in L1.
+     */
+    static final int KC = Integer.getInteger("codi4j.gemm.kc", 512) / 32 * 32;
+    /** Columns of a packed B block: KC×NC floats = 512 KiB, half of Zen 4's L2. */
+    static final int NC = Math.max(NR, Integer.getInteger("codi4j.gemm.nc", 256) / NR * NR);
     /** Packed A above this many floats is processed in row slices (bounds the shared buffer at 64 MiB). */
     static final long A_LIMIT = 16L << 20;
 
@@ -82,8 +89,11 @@ public final class Gemm {
         float[] ap = a.buf;
         if (pool == null || pool.threads() == 1) { compute(0, m, 0, n, k, ap, mp, 0, b, c); return; }
         int t = pool.threads();
-        // split columns when every thread gets whole panels and the split is even enough, else rows
-        boolean byCols = np >= 2 * t || (np >= t && np % t == 0) || mp < t;
+        // Columns share the packed A and pack disjoint parts of B, so they are preferred; rows are used
+        // when whole column panels would leave threads idle (e.g. 5 panels on 2 threads is a 3:2 split)
+        // and there are enough row panels that each thread re-packing all of B costs little.
+        double colImbalance = Math.ceil((double) np / t) * t / np, rowImbalance = Math.ceil((double) mp / t) * t / mp;
+        boolean byCols = mp < 4 * t || colImbalance <= 1.05 || colImbalance <= rowImbalance;
         if (byCols) pool.forRange(np, t, 1, (w, s, e) -> compute(0, m, s * NR, Math.min(n, e * NR), k, ap, mp, 0, b, c));
         else pool.forRange(mp, t, 1, (w, s, e) -> compute(s * MR, Math.min(m, e * MR), 0, n, k, ap, mp, 0, b, c));
     }

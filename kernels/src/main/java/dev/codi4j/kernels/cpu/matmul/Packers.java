@@ -52,12 +52,17 @@ final class Packers {
      */
     record WeightRowsB(MemorySegment seg, long base, long rowStride, DType dt) implements Gemm.PackB {
         @Override public void pack(int k0, int kc, int j0, int nr, float[] dst, int off) {
-            float[] row = Scratch.get(Scratch.ROW, kc);
-            for (int c = 0; c < nr; c++) {
-                Dequant.run(seg, base + (j0 + c) * rowStride + dt.byteSize(k0), dt, kc, row, 0);
-                for (int p = 0; p < kc; p++) dst[off + p * NR + c] = row[p];
+            // 16 weight rows at a time into a scratch block, then a register transpose into the panel
+            float[] rows = Scratch.get(Scratch.ROW, 16 * kc);
+            long koff = dt.byteSize(k0);
+            for (int c0 = 0; c0 < NR; c0 += 16) {
+                for (int r = 0; r < 16; r++) {
+                    int c = c0 + r;
+                    if (c < nr) Dequant.run(seg, base + (j0 + c) * rowStride + koff, dt, kc, rows, r * kc);
+                    else Arrays.fill(rows, r * kc, (r + 1) * kc, 0f);
+                }
+                Transpose.rows16(rows, kc, kc, dst, off + c0, NR);
             }
-            zeroCols(nr, kc, dst, off);
         }
     }
 
@@ -74,13 +79,16 @@ final class Packers {
                 }
                 return;
             }
-            if (rowStride == 4) { // columns contiguous along k: a transposed operand
-                float[] row = Scratch.get(Scratch.ROW, kc);
-                for (int c = 0; c < nr; c++) {
-                    MemorySegment.copy(seg, Numerics.F32, base + (j0 + c) * colStride + 4L * k0, row, 0, kc);
-                    for (int p = 0; p < kc; p++) dst[off + p * NR + c] = row[p];
+            if (rowStride == 4) { // columns contiguous along k (a transposed operand): 16 at a time through a register transpose
+                float[] rows = Scratch.get(Scratch.ROW, 16 * kc);
+                for (int c0 = 0; c0 < NR; c0 += 16) {
+                    for (int r = 0; r < 16; r++) {
+                        int c = c0 + r;
+                        if (c < nr) MemorySegment.copy(seg, Numerics.F32, base + (j0 + c) * colStride + 4L * k0, rows, r * kc, kc);
+                        else Arrays.fill(rows, r * kc, (r + 1) * kc, 0f);
+                    }
+                    Transpose.rows16(rows, kc, kc, dst, off + c0, NR);
                 }
-                zeroCols(nr, kc, dst, off);
                 return;
             }
             for (int p = 0; p < kc; p++) {

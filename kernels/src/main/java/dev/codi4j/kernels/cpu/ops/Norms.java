@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.ops;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.F;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.L;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.ld;
@@ -18,9 +19,10 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Softmax, LayerNorm, RMSNorm over the last dimension and GroupNorm over (C/G, *spatial) blocks.
- * Statistics are computed two-pass (mean, then centred squares), in float vectors over short
- * stretches combined in double, so they stay accurate on the 2.4-million-element groups of the
- * SD VAE.
+ * Mean and variance use shifted data (a rough mean first, then sums of x − mean, which stay
+ * small) in float vectors over L1-sized stretches, merged in double with Chan's formula, so they
+ * stay accurate on the 2.4-million-element groups of the SD VAE and on data whose mean dwarfs its
+ * spread; the mean is then subtracted as a float pair.
  */
 public final class Norms {
     private Norms() {}
@@ -67,6 +69,16 @@ public final class Norms {
         return v;
     }
 
+    /** A per-feature vector (weight or bias) as F32 memory: in place when it already is, else converted once. */
+    record Vec(MemorySegment seg, long b) {}
+
+    static Vec vec(Tensor t, int n, String name) {
+        if (t == null) return null;
+        Shapes.requireShape(t, name, n);
+        if (t.dtype() == DType.F32 && (t.stride(0) == 1 || n == 1)) return new Vec(t.segment(), t.byteOffset());
+        return new Vec(MemorySegment.ofArray(vector(t, n, name)), 0);
+    }
+
     // ---- softmax -----------------------------------------------------------------------------
 
     public static void softmax(Parallel pool, Tensor x, Tensor out) {
@@ -79,30 +91,30 @@ public final class Norms {
         for (; i <= n - L; i += L) mx = mx.max(ld(xs, xb, i));
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); mx = mx.lanewise(VectorOperators.MAX, ld(xs, xb, i, m), m); }
         float max = mx.reduceLanes(VectorOperators.MAX);
-        FloatVector mv = FloatVector.broadcast(F, max == Float.NEGATIVE_INFINITY ? 0f : max);
-        FloatVector sum = FloatVector.zero(F);
-        for (i = 0; i <= n - L; i += L) {
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i).sub(mv));
-            st(e, os, ob, i);
-            sum = sum.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(mv));
-            st(e, os, ob, i, m);
-            sum = sum.add(e, m);
-        }
-        float s = sum.reduceLanes(VectorOperators.ADD);
+        float s = expShifted(xs, xb, os, ob, n, max == Float.NEGATIVE_INFINITY ? 0f : max);
         FloatVector inv = FloatVector.broadcast(F, s == 0 ? 0f : 1f / s);
         for (i = 0; i <= n - L; i += L) st(ld(os, ob, i).mul(inv), os, ob, i);
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(os, ob, i, m).mul(inv), os, ob, i, m); }
+    }
+
+    /** out = e^(x − shift), returning Σ out; one masked loop so exp is inlined once. */
+    private static float expShifted(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float max) {
+        FloatVector shift = FloatVector.broadcast(F, max);
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(shift));
+            st(e, os, ob, i, m);
+            sum = sum.add(e, m);
+        }
+        return VMath.sum(sum);
     }
 
     // ---- layer norm / rms norm -------------------------------------------------------------
 
     public static void layerNorm(Parallel pool, Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "layerNorm weight"), b = vector(bias, d, "layerNorm bias");
+        Vec w = vec(weight, d, "layerNorm weight"), b = vec(bias, d, "layerNorm bias");
         rows(pool, x, out, 3, (xs, xb, os, ob, n) -> layerNormRow(xs, xb, os, ob, n, w, b, eps));
     }
 
@@ -115,74 +127,90 @@ public final class Norms {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; i <= end - 2 * L; i += 2 * L) { a0 = a0.add(ld(s, b, i)); a1 = a1.add(ld(s, b, i + L)); }
             for (; i < end; i += L) { VectorMask<Float> m = F.indexInRange(i, end); a0 = a0.add(ld(s, b, i, m)); }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += VMath.sum(a0.add(a1));
         }
         return total;
     }
 
-    /** Σ (x − c)² of a row, as {@link #sum}. */
-    static double centredSquares(MemorySegment s, long b, int n, float c) {
+    /** {Σ (x − c), Σ (x − c)²} of a row, float vectors folded into double every 64 vectors. */
+    static double[] centredSums(MemorySegment s, long b, int n, float c) {
         FloatVector cv = FloatVector.broadcast(F, c);
-        double total = 0;
+        double s1 = 0, s2 = 0;
         int i = 0;
         while (i < n) {
             int end = Math.min(n, i + 64 * L);
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, q0 = a0, q1 = a0;
             for (; i <= end - 2 * L; i += 2 * L) {
                 FloatVector d0 = ld(s, b, i).sub(cv), d1 = ld(s, b, i + L).sub(cv);
-                a0 = d0.fma(d0, a0);
-                a1 = d1.fma(d1, a1);
+                a0 = a0.add(d0);
+                a1 = a1.add(d1);
+                q0 = d0.fma(d0, q0);
+                q1 = d1.fma(d1, q1);
             }
             for (; i < end; i += L) {
                 VectorMask<Float> m = F.indexInRange(i, end);
                 FloatVector d0 = ld(s, b, i, m).sub(cv);
-                a0 = a0.add(d0.mul(d0), m);
+                a0 = a0.add(d0, m);
+                q0 = q0.add(d0.mul(d0), m);
             }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            s1 += VMath.sum(a0.add(a1));
+            s2 += VMath.sum(q0.add(q1));
         }
-        return total;
+        return new double[] {s1, s2};
     }
 
-    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float[] b, float eps) {
-        float mean = (float) (sum(xs, xb, n) / n);
-        double var = centredSquares(xs, xb, n, mean) / n;
-        FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(var + eps)));
-        FloatVector mv = FloatVector.broadcast(F, mean);
+    /**
+     * Mean and population variance of a row by the shifted-data method: a first pass for a rough
+     * mean c, then exact-ish sums of x − c (which are small however large the mean is).
+     */
+    static double[] meanVar(MemorySegment s, long b, int n) {
+        float c = (float) (sum(s, b, n) / n);
+        double[] cs = centredSums(s, b, n, c);
+        double d = cs[0] / n;
+        return new double[] {c + d, Math.max(0, cs[1] / n - d * d)};
+    }
+
+    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, Vec b, float eps) {
+        double[] mv2 = meanVar(xs, xb, n);
+        FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(mv2[1] + eps)));
+        // the mean as a float pair: x − hi is exact for x near the mean, so a large mean costs no accuracy
+        float hi = (float) mv2[0];
+        FloatVector mh = FloatVector.broadcast(F, hi), ml = FloatVector.broadcast(F, (float) (mv2[0] - hi));
         int i = 0;
         for (; i <= n - L; i += L) {
-            FloatVector y = ld(xs, xb, i).sub(mv).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i));
+            FloatVector y = ld(xs, xb, i).sub(mh).sub(ml).mul(inv);
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
+            if (b != null) y = y.add(ld(b.seg, b.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector y = ld(xs, xb, i, m).sub(mv).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i, m));
+            FloatVector y = ld(xs, xb, i, m).sub(mh).sub(ml).mul(inv);
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
+            if (b != null) y = y.add(ld(b.seg, b.b, i, m));
             st(y, os, ob, i, m);
         }
     }
 
     public static void rmsNorm(Parallel pool, Tensor x, Tensor weight, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "rmsNorm weight");
+        Vec w = vec(weight, d, "rmsNorm weight");
         rows(pool, x, out, 2, (xs, xb, os, ob, n) -> rmsNormRow(xs, xb, os, ob, n, w, eps));
     }
 
-    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float eps) {
-        double ss = centredSquares(xs, xb, n, 0f);
+    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, float eps) {
+        double ss = centredSums(xs, xb, n, 0f)[1];
         FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(ss / n + eps)));
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector y = ld(xs, xb, i).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector y = ld(xs, xb, i, m).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
             st(y, os, ob, i, m);
         }
     }
@@ -226,14 +254,14 @@ public final class Norms {
                 int g = t % groups;
                 long base = (long) t * len; // element offset of this (n, g) block
                 double[] ms = stats(xs, xb0 + base * 4, len);
-                float mean = (float) ms[0];
+                float meanHi = (float) ms[0], meanLo = (float) (ms[0] - meanHi);
                 double inv = 1 / Math.sqrt(ms[1] + eps);
                 for (int ch = 0; ch < cg; ch++) {
                     int cc = g * cg + ch;
                     float a = (float) (inv * (w == null ? 1 : w[cc]));
                     float bb = b == null ? 0f : b[cc];
                     long off = (base + (long) ch * spatial) * 4;
-                    scaleShift(xs, xb0 + off, os, ob0 + off, spatial, mean, a, bb);
+                    scaleShift(xs, xb0 + off, os, ob0 + off, spatial, meanHi, meanLo, a, bb);
                 }
             }
         });
@@ -245,11 +273,8 @@ public final class Norms {
         for (long i = 0; i < n; i += STRETCH) {
             int k = (int) Math.min(STRETCH, n - i);
             long at = b + i * 4;
-            double mk = sum(s, at, k) / k;
-            double m2k = centredSquares(s, at, k, (float) mk);
-            float mf = (float) mk; // the centring value actually used above: correct M2 for mk − mf
-            double shift = mk - mf;
-            m2k -= k * shift * shift;
+            double[] mv = meanVar(s, at, k);
+            double mk = mv[0], m2k = mv[1] * k;
             double delta = mk - mean, total = count + k;
             mean += delta * k / total;
             m2 += m2k + delta * delta * count * k / total;
@@ -258,11 +283,11 @@ public final class Norms {
         return new double[] {mean, Math.max(0, m2 / n)};
     }
 
-    /** out = (x − mean)·a + b over n floats. */
-    private static void scaleShift(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float mean, float a, float b) {
-        FloatVector mv = FloatVector.broadcast(F, mean), av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b);
+    /** out = (x − (meanHi + meanLo))·a + b over n floats. */
+    private static void scaleShift(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float meanHi, float meanLo, float a, float b) {
+        FloatVector mh = FloatVector.broadcast(F, meanHi), ml = FloatVector.broadcast(F, meanLo), av = FloatVector.broadcast(F, a), bv = FloatVector.broadcast(F, b);
         int i = 0;
-        for (; i <= n - L; i += L) st(ld(xs, xb, i).sub(mv).fma(av, bv), os, ob, i);
-        if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(xs, xb, i, m).sub(mv).fma(av, bv), os, ob, i, m); }
+        for (; i <= n - L; i += L) st(ld(xs, xb, i).sub(mh).sub(ml).fma(av, bv), os, ob, i);
+        if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(xs, xb, i, m).sub(mh).sub(ml).fma(av, bv), os, ob, i, m); }
     }
 }

@@ -62,10 +62,10 @@ public final class Strided {
             for (int t = 0; t < nt; t++) cst[t][r] = st[t][d];
             r++;
         }
-        if (r == 0) { // a single element
-            cs[0] = 1;
+        if (r == 0) { // a single element (or a 0-d tensor)
+            cs = new int[] {1};
+            cst = new long[nt][1];
             r = 1;
-            if (sh.length == 0) { cs = new int[] {1}; cst = new long[nt][1]; }
         }
         int[] fs = java.util.Arrays.copyOf(cs, r);
         long[][] fst = new long[nt][];
@@ -77,6 +77,15 @@ public final class Strided {
     }
 
     public long numel() { return numel; }
+
+    /** Merged rank (at least 1). */
+    int rank() { return shape.length; }
+
+    int size(int d) { return shape[d]; }
+
+    long stride(int t, int d) { return strides[t][d]; }
+
+    long base(int t) { return base[t]; }
 
     /** Length of the innermost (merged) dimension. */
     public int rowLength() { return shape[shape.length - 1]; }

@@ -1,0 +1,248 @@
+package dev.codi4j.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.codi4j.kernels.cpu.CpuBackend;
+import dev.codi4j.kernels.cpu.Parallel;
+import dev.codi4j.loaders.config.AutoencoderKLConfig;
+import dev.codi4j.loaders.config.UNet2DConditionConfig;
+import dev.codi4j.models.diffusion.RandomWeights;
+import dev.codi4j.models.diffusion.unet.UNet2DConditionModel;
+import dev.codi4j.models.diffusion.vae.AutoencoderKL;
+import dev.codi4j.tensor.Backend;
+import dev.codi4j.tensor.Backends;
+import dev.codi4j.tensor.DType;
+import dev.codi4j.tensor.HostMemory;
+import dev.codi4j.tensor.Scope;
+import dev.codi4j.tensor.Tensor;
+import dev.codi4j.tensor.spi.BackendProvider;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code codi4j bench diffusion}: the real Stable Diffusion 2.1-unCLIP UNet (865M parameters) and VAE
+ * shapes on random weights: one UNet step with classifier-free guidance (batch 2) at 768² and 512²,
+ * the VAE decode, peak resident memory, GFLOP/s (work counted from the same graph) against the FMA
+ * peak measured in the same run, and PyTorch CPU side by side — diffusers' own UNet2DConditionModel /
+ * AutoencoderKL run by {@code bench/diffusion_torch.py} in PEERS.md's best configuration, same threads.
+ */
+@Command(name = "diffusion", mixinStandardHelpOptions = true,
+        description = {"SD 2.1-unCLIP UNet step (CFG, batch 2) at 768² and 512², VAE decode, peak RSS, GFLOP/s vs FMA peak, and PyTorch CPU side by side.",
+                "PyTorch runs diffusers' own model code read-only: set DIFFUSERS_SRC to the src/ folder of a diffusers v0.27.2 checkout (see tools/fixtures/diffusion_env.py)."})
+public final class DiffusionBench implements BenchSubcommand, Callable<Integer> {
+    @Option(names = "--threads", description = "worker threads for both codi4j and PyTorch (default: all cores)") int threads = 0;
+    @Option(names = "--sizes", split = ",", description = "image sides to time the UNet at (default: ${DEFAULT-VALUE})") List<Integer> sizes = List.of(768, 512);
+    @Option(names = "--weights", description = "UNet/VAE weight dtype: f16 (a fp16 checkpoint as is), f32, bf16, q8_0 (default: ${DEFAULT-VALUE})") String weights = "f16";
+    @Option(names = "--reps", description = "timed repetitions after one warm-up (best is reported; default: ${DEFAULT-VALUE})") int reps = 1;
+    @Option(names = "--vae-size", description = "image side for the VAE decode (default: ${DEFAULT-VALUE}; 0 skips)") int vaeSize = 768;
+    @Option(names = "--peer", description = "PyTorch peer: auto (when torch and DIFFUSERS_SRC are found), on, off (default: ${DEFAULT-VALUE})") String peer = "auto";
+    @Option(names = "--python", description = "python with torch 1.13+ (default: ${DEFAULT-VALUE})") String python = "/usr/bin/python3";
+    @Option(names = "--profile", description = "also print the time per op kind of one UNet step per size (extra run)") boolean profile;
+
+    private final PrintStream out = System.out;
+
+    @Override public int order() { return 40; }
+
+    private double peak;
+    private Parallel pool;
+
+    @Override public Integer call() throws Exception {
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        DType wdt = switch (weights.toLowerCase(Locale.ROOT)) {
+            case "f16" -> DType.F16;
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "q8_0" -> DType.Q8_0;
+            default -> throw new IllegalArgumentException("--weights must be f16, f32, bf16 or q8_0, got " + weights);
+        };
+        for (int side : sizes) if (side % 64 != 0 || side <= 0) throw new IllegalArgumentException("--sizes must be positive multiples of 64, got " + side);
+        boolean torchOn = !peer.equals("off") && torchAvailable();
+        try (Backend backend = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
+            pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
+            out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, %d threads, weights %s, Java %s%n", backend.name(), t, wdt, Runtime.version());
+            out.println("ceiling: the fp32 FMA peak is measured before and after every timed section; fractions use the highest value seen so far in the run");
+            out.println("(the machine is shared: contention lowers both the peak and the timings; the peer runs interleaved, right before codi4j, on the same threads)");
+
+            long t0 = System.nanoTime();
+            UNet2DConditionConfig ucfg = UNet2DConditionConfig.sd21UnclipH();
+            final UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), ucfg, wdt == DType.F16 ? null : wdt);
+            out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
+
+            for (int side : sizes) {
+                int lat = side / 8;
+                Map<String, Double> torch = torchOn ? runTorch(t, List.of(side), 0) : Map.of();
+                double flops = unetFlops(backend, unet, lat);
+                Tensor x = random(backend, 1, 2, 4, lat, lat), ctx = random(backend, 2, 2, 77, 1024), cls = random(backend, 3, 2, 2048);
+                HostMemory.resetPeak();
+                measurePeak();
+                double best = time("unet step " + side + "² cfg batch 2", () -> {
+                    try (Scope sc = Scope.open()) {
+                        unet.forward(backend, x, new float[] {981}, ctx, cls);
+                    }
+                });
+                measurePeak();
+                result("unet step " + side + "² cfg batch 2", best, flops, torch.get("unet_" + side));
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations), %.0f MiB peak RSS so far%n", "  memory " + side + "²",
+                        HostMemory.peakBytes() / 1048576.0, peakRssMiB());
+                if (torch.containsKey("peak_rss_mib")) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "  peer torch peak RSS " + side + "²", torch.get("peak_rss_mib"));
+                if (profile) {
+                    OpProfiler prof = new OpProfiler(backend);
+                    long s = System.nanoTime();
+                    try (Scope sc = Scope.open()) {
+                        unet.forward(prof, x, new float[] {981}, ctx, cls);
+                    }
+                    out.printf(Locale.ROOT, "profile of one unet step %d² (%.2f s wall):%n", side, (System.nanoTime() - s) / 1e9);
+                    prof.print(out);
+                }
+            }
+            HostMemory.trim();
+
+            if (vaeSize > 0) {
+                if (vaeSize % 8 != 0) throw new IllegalArgumentException("--vae-size must be a multiple of 8, got " + vaeSize);
+                Map<String, Double> torch = torchOn ? runTorch(t, List.of(), vaeSize) : Map.of();
+                AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
+                int lat = vaeSize / 8;
+                Tensor z = random(backend, 4, 1, 4, lat, lat);
+                double flops = vaeFlops(backend, vae, lat);
+                HostMemory.resetPeak();
+                measurePeak();
+                double best = time("vae decode " + vaeSize + "²", () -> {
+                    try (Scope sc = Scope.open()) {
+                        vae.decode(backend, z);
+                    }
+                });
+                measurePeak();
+                result("vae decode " + vaeSize + "²", best, flops, torch.get("vae_" + vaeSize));
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations)%n", "  memory vae " + vaeSize + "²", HostMemory.peakBytes() / 1048576.0);
+            }
+            out.printf(Locale.ROOT, "%-44s %9.0f MiB (VmHWM of this JVM: weights, activations, pooled buffers, heap)%n", "peak RSS", peakRssMiB());
+            out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (highest of the run)%n", "ceiling fp32 FMA peak", peak / 1e9);
+        }
+        return 0;
+    }
+
+    private void measurePeak() { peak = Math.max(peak, Rooflines.fmaPeak(pool, 20_000_000L, 3)); }
+
+    /** One warm-up, then the best of {@code reps} timed runs (the warm-up itself when reps is 0). */
+    private double time(String name, Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i <= reps; i++) {
+            long s = System.nanoTime();
+            r.run();
+            double sec = (System.nanoTime() - s) / 1e9;
+            if (i > 0 || reps == 0) best = Math.min(best, sec);
+            if (i == 0 && reps > 0) out.printf(Locale.ROOT, "%-44s %9.2f s   (warm-up)%n", name, sec);
+        }
+        return best;
+    }
+
+    private void result(String name, double sec, double flops, Double torchSec) {
+        double gf = flops / sec / 1e9;
+        String peerTxt = torchSec == null ? "  torch: not run" : String.format(Locale.ROOT, "  torch %.2f s → codi4j/torch speed %.2f×", torchSec, torchSec / sec);
+        out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  %.2f of FMA peak  (%.0f GFLOP)%s%n", name, sec, gf, gf * 1e9 / peak, flops / 1e9, peerTxt);
+    }
+
+    private static double unetFlops(Backend b, UNet2DConditionModel unet, int lat) {
+        FlopCounter fc = new FlopCounter(b);
+        try (Scope s = Scope.open()) {
+            unet.forward(fc, random(b, 1, 2, 4, lat, lat), new float[] {981}, random(b, 2, 2, 77, 1024), random(b, 3, 2, 2048));
+        }
+        return fc.flops();
+    }
+
+    private static double vaeFlops(Backend b, AutoencoderKL vae, int lat) {
+        FlopCounter fc = new FlopCounter(b);
+        try (Scope s = Scope.open()) {
+            vae.decode(fc, random(b, 4, 1, 4, lat, lat));
+        }
+        return fc.flops();
+    }
+
+    static Tensor random(Backend b, long seed, int... shape) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[] v = new float[(int) Tensor.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return b.toDevice(Tensor.fromFloats(v, shape));
+    }
+
+    /** VmHWM from /proc/self/status, or NaN where there is no procfs. */
+    static double peakRssMiB() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    private Path torchScript() { return Path.of(System.getProperty("codi4j.home", ".")).resolve("bench/diffusion_torch.py"); }
+
+    /** Whether the PyTorch peer can run; says why not (or fails when --peer on). */
+    private boolean torchAvailable() {
+        Path script = torchScript();
+        String src = System.getenv("DIFFUSERS_SRC");
+        if (Files.isRegularFile(script) && src != null && Files.isDirectory(Path.of(src, "diffusers")) && Files.isExecutable(Path.of(python))) return true;
+        String why = !Files.isRegularFile(script) ? script + " not found (run from the repository)" : src == null ? "DIFFUSERS_SRC is not set"
+                : !Files.isDirectory(Path.of(src, "diffusers")) ? "DIFFUSERS_SRC has no diffusers/ folder" : python + " not found";
+        if (peer.equals("on")) throw new IllegalStateException("cannot run the PyTorch peer: " + why);
+        out.println("peer torch skipped: " + why);
+        return false;
+    }
+
+    /** Runs bench/diffusion_torch.py (PEERS.md's best PyTorch configuration) for some sizes and reads its JSON result line. */
+    private Map<String, Double> runTorch(int t, List<Integer> unetSizes, int vae) {
+        Map<String, Double> res = new LinkedHashMap<>();
+        Path script = torchScript();
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--threads", Integer.toString(t), "--reps", Integer.toString(reps),
+                "--vae-size", Integer.toString(vae), "--sizes"));
+        for (int s : unetSizes) cmd.add(Integer.toString(s));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.remove("OPENBLAS_CORETYPE");
+        env.remove("OPENBLAS_L2_SIZE");
+        if (Files.isDirectory(Path.of("/usr/lib/x86_64-linux-gnu/openblas-openmp"))) env.put("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp");
+        if (Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"))) {
+            env.put("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+            env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
+        }
+        env.put("ATEN_CPU_CAPABILITY", "avx512");
+        env.put("OMP_NUM_THREADS", Integer.toString(t));
+        out.println("peer torch: " + String.join(" ", cmd) + "  (OpenMP OpenBLAS, jemalloc, avx512, channels-last, inference_mode)");
+        try {
+            Process p = pb.start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (line.startsWith("RESULT ")) {
+                        JsonObject o = JsonParser.parseString(line.substring(7)).getAsJsonObject();
+                        for (var e : o.entrySet()) res.put(e.getKey(), e.getValue().getAsDouble());
+                    } else {
+                        out.println("  torch| " + line);
+                    }
+                }
+            }
+            int rc = p.waitFor();
+            if (rc != 0) out.println("peer torch exited with " + rc);
+        } catch (IOException e) {
+            out.println("peer torch failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return res;
+    }
+}
