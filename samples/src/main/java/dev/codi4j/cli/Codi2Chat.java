@@ -45,7 +45,7 @@ final class Codi2Chat {
         cfg = cfg.withGeneration(g);
         if (parsed.hasMatchedOption("--ctx")) cfg = cfg.withContextLength(o.ctx);
         Path out = cmd.imagesOut;
-        CoDi2.Options lo = CoDi2.Options.defaults().withDevice(o.device).withLog(s -> err.println("codi4j: " + s));
+        CoDi2.Options lo = CoDi2.Options.defaults().withDevice(o.device.device).withLog(s -> err.println("codi4j: " + s));
         BufferedReader in = new BufferedReader(new InputStreamReader(cmd.in, StandardCharsets.UTF_8));
         try (CoDi2 m = CoDi2.load(cfg, lo); Conversation c = m.newConversation()) {
             w.println(m.describe());

@@ -11,9 +11,7 @@ import dev.codi4j.models.llama.LlamaLoader;
 import dev.codi4j.models.llama.LlamaState;
 import dev.codi4j.models.llama.Lora;
 import dev.codi4j.tensor.Backend;
-import dev.codi4j.tensor.Backends;
 import dev.codi4j.tensor.DType;
-import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -22,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by {@code chat} and {@code generate-text}: the model, the device and sampling. */
@@ -31,11 +30,7 @@ final class LlmOptions {
             description = "Hugging Face folder, .safetensors file (config.json and tokenizer beside it), .gguf file, or hub id in the local cache")
     String model;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Backend: cpu, reference, ... (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", defaultValue = "0", description = "Worker threads, 0 = all cores (default: ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin DeviceOptions device;
 
     @Option(names = "--seed", description = "Sampling seed (default: random); the same seed gives the same text on the same backend")
     Long seed;
@@ -75,7 +70,7 @@ final class LlmOptions {
 
     LlamaState state(Llama m) { return m.newState(Math.min(ctx, m.config().maxPositionEmbeddings()), 512, DType.parse(kvDtype)); }
 
-    Backend backend() { return Backends.create(device, new BackendProvider.Options(threads, 0)); }
+    Backend backend() { return device.create(); }
 
     Llama load(Backend b) throws IOException {
         requireModel();
