@@ -198,6 +198,18 @@ class LlamaParityTest {
         }
     }
 
+    /** Decoding allocates no tensor memory: every buffer and the KV cache were made with the state. */
+    @Test void decodeAllocatesNoTensorMemory() throws IOException {
+        try (Llama m = LlamaLoader.load(Fixture.dir(), backend); LlamaState st = m.newState(64, 512, DType.F16)) {
+            m.prefill(st, ids);
+            m.decode(st, 5);
+            long live = dev.codi4j.tensor.HostMemory.liveBytes();
+            dev.codi4j.tensor.HostMemory.resetPeak();
+            for (int i = 0; i < 20; i++) m.decode(st, 5 + i);
+            assertEquals(live, dev.codi4j.tensor.HostMemory.peakBytes(), "off-heap bytes allocated while decoding");
+        }
+    }
+
     @Test void contextLimitIsEnforcedWithATypedErrorAndTheStateIsKept() throws IOException {
         try (Llama m = LlamaLoader.load(Fixture.dir(), backend); LlamaState st = m.newState(8)) {
             m.forward(st, ids, Llama.Select.none());
