@@ -149,6 +149,40 @@ class LlamaGgufAndLoraTest {
         assertTrue(e.getMessage().contains("acme/absent"), e.getMessage());
     }
 
+    /** A sharded checkpoint (index + two files) gives the reference logits; a BF16 one (used as BF16) the BF16-rounded reference's, within 1e-4. */
+    @Test void shardedAndBf16Checkpoints(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("sharded"), bf = tmp.resolve("bf16");
+        Files.createDirectories(dir);
+        Files.createDirectories(bf);
+        Files.copy(Fixture.dir().resolve("config.json"), dir.resolve("config.json"));
+        Files.copy(Fixture.dir().resolve("config.json"), bf.resolve("config.json"));
+        try (Weights w = Weights.open(Fixture.dir().resolve("model.safetensors"))) {
+            java.util.Map<String, dev.codi4j.tensor.Tensor> a = new java.util.TreeMap<>(), b = new java.util.TreeMap<>(), half = new java.util.TreeMap<>();
+            StringBuilder map = new StringBuilder();
+            for (String k : w.keys()) {
+                boolean first = k.startsWith("model.layers.0.") || k.startsWith("model.embed");
+                (first ? a : b).put(k, w.get(k));
+                half.put(k, w.get(k, DType.BF16));
+                map.append(map.isEmpty() ? "" : ",").append('"').append(k).append("\":\"").append(first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors").append('"');
+            }
+            dev.codi4j.loaders.safetensors.SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), a);
+            dev.codi4j.loaders.safetensors.SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), b);
+            Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"metadata\":{},\"weight_map\":{" + map + "}}");
+            dev.codi4j.loaders.safetensors.SafetensorsWriter.write(bf.resolve("model.safetensors"), half);
+        }
+        float[] want = Fixture.floats(expected, "logits");
+        try (Llama m = LlamaLoader.load(dir, backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
+        try (Llama m = LlamaLoader.load(bf, backend)) {
+            assertEquals(DType.BF16, m.weights().layers().get(0).q().weight().dtype());
+            float[] got = LlamaParityTest.allLogits(m, ids);
+            double d = Fixture.maxAbsDiff(got, Fixture.floats(expected, "logits_bf16_weights"));
+            System.out.printf("BF16 checkpoint vs BF16-rounded reference: max-abs %.3g (vs the F32 reference %.3g)%n", d, Fixture.maxAbsDiff(got, want));
+            assertTrue(d < 1e-4, "BF16 logits max-abs diff " + d);
+        }
+    }
+
     @Test void badAdaptersAreRejectedWithTheReason(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
