@@ -26,14 +26,21 @@ public final class Main implements Runnable {
         // command such as `bench` discover its own subcommands
         for (CliCommand c : cmds) cl.addSubcommand(new CommandLine(c));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            // typed, explained errors print as one message; anything else keeps its stack trace for bug reports
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException || ex instanceof IllegalStateException) {
+            // typed, explained errors (ours, and the JDK's argument/state/I-O ones) print as one message;
+            // anything else keeps its stack trace for bug reports
+            if (typed(ex)) {
                 line.getErr().println("codi4j: " + ex.getMessage());
                 return 2;
             }
             throw ex;
         });
         return cl;
+    }
+
+    /** An error that explains itself: one of codi4j's typed exceptions or a JDK argument/state/I-O error. */
+    static boolean typed(Throwable ex) {
+        return ex.getClass().getName().startsWith("dev.codi4j.") || ex instanceof IllegalArgumentException
+                || ex instanceof java.io.IOException || ex instanceof IllegalStateException;
     }
 
     public static void main(String[] args) {
