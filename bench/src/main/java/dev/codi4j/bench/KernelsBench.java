@@ -100,6 +100,8 @@ public final class KernelsBench implements BenchSubcommand, Callable<Integer> {
         }
         if (blas.blas().isEmpty()) out.println("peer openblas skipped: " + blas.whyNot());
         else out.println("peer openblas: " + blas.blas().get().path() + " (" + blas.blas().get().config() + ")");
+        boolean over = results.stream().anyMatch(r -> (r.roof() == Roof.MEMORY && r.value() * 1e9 > 1.02 * bandwidth) || (r.roof() == Roof.FMA && r.value() * 1e9 > 1.02 * peak));
+        if (over) out.println("WARNING: a result exceeds its ceiling, so every ceiling measurement was disturbed by other work on this machine; rerun when it is quiet");
     }
 
     // ---- thread hand-off -------------------------------------------------------------------------
