@@ -22,9 +22,13 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Parallel implements AutoCloseable {
     static final long SPIN_NANOS = Long.getLong("codi4j.spinMicros", 100) * 1000;
 
-    /** A body run over a half-open range {@code [start, end)} by worker {@code worker} (0 = the caller, 1.. = pool threads). */
+    /**
+     * A body run over a half-open range {@code [start, end)}; {@code chunk} is the index of that range
+     * (0 .. chunks−1, distinct per call of the body, so it can index per-chunk partial results). A
+     * thread may run several chunks, so per-thread scratch should be thread-local, not chunk-indexed.
+     */
     @FunctionalInterface
-    public interface RangeBody { void run(int worker, int start, int end); }
+    public interface RangeBody { void run(int chunk, int start, int end); }
 
     private final int threads;
     private final Worker[] workers;
@@ -44,10 +48,10 @@ public final class Parallel implements AutoCloseable {
 
         Job(RangeBody body, int n, int chunks) { this.body = body; this.n = n; this.chunks = chunks; this.pending = new AtomicInteger(chunks); }
 
-        void work(int worker) {
+        void work() {
             for (int i; (i = next.getAndIncrement()) < chunks; ) {
                 try {
-                    if (failure == null) body.run(worker, (int) ((long) n * i / chunks), (int) ((long) n * (i + 1) / chunks));
+                    if (failure == null) body.run(i, (int) ((long) n * i / chunks), (int) ((long) n * (i + 1) / chunks));
                 } catch (Throwable t) {
                     if (failure == null) failure = t;
                 } finally {
@@ -77,14 +81,14 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) return;
         int c = Math.max(1, Math.min(chunks, (n + Math.max(1, minChunk) - 1) / Math.max(1, minChunk)));
         if (c == 1 || workers.length == 0 || Thread.currentThread() instanceof Worker || !submit.tryLock()) {
-            body.run(0, 0, n);
+            for (int i = 0; i < c; i++) body.run(i, (int) ((long) n * i / c), (int) ((long) n * (i + 1) / c)); // same chunks, in order, here
             return;
         }
         try {
             Job job = new Job(body, n, c);
             current = job; // volatile write publishes the job
             for (Worker w : workers) if (w.sleeping) LockSupport.unpark(w);
-            job.work(0);
+            job.work();
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (job.pending.get() > 0) {
                 if (System.nanoTime() < spinUntil) { Thread.onSpinWait(); continue; }
@@ -112,12 +116,10 @@ public final class Parallel implements AutoCloseable {
     }
 
     private final class Worker extends Thread {
-        private final int index;
         volatile boolean sleeping;
 
         Worker(int index) {
             super("codi4j-cpu-" + index);
-            this.index = index;
             setDaemon(true);
         }
 
@@ -134,7 +136,7 @@ public final class Parallel implements AutoCloseable {
                 }
                 if (closed) return;
                 seen = job;
-                job.work(index);
+                job.work();
             }
         }
     }

@@ -59,15 +59,24 @@ class ParallelTest {
     }
 
     @Test
-    void workerIndicesAreDistinctPerThread() {
+    void chunkIndicesNameTheRanges() {
         try (Parallel p = new Parallel(2)) {
-            assertEquals(2, p.threads());
-            AtomicIntegerArray seen = new AtomicIntegerArray(2);
-            p.forRange(2, 2, 1, (w, s, e) -> {
-                seen.incrementAndGet(w);
-                try { Thread.sleep(20); } catch (InterruptedException ex) { Thread.currentThread().interrupt(); }
-            });
-            assertTrue(seen.get(0) + seen.get(1) == 2);
+            for (int chunks : new int[] {1, 2, 7}) {
+                int n = 50;
+                AtomicIntegerArray starts = new AtomicIntegerArray(chunks);
+                AtomicInteger calls = new AtomicInteger();
+                Parallel.RangeBody body = (c, s, e) -> { starts.set(c, s + 1); calls.incrementAndGet(); };
+                p.forRange(n, chunks, 1, body);
+                assertEquals(chunks, calls.get());
+                for (int c = 0; c < chunks; c++) assertEquals(n * c / chunks + 1, starts.get(c), "chunk " + c);
+                // the same chunks when run inline (nested call from a pool thread)
+                AtomicInteger nested = new AtomicInteger();
+                p.forRange(2, 2, 1, (c0, s0, e0) -> p.forRange(n, chunks, 1, (c, s, e) -> {
+                    assertEquals(n * c / chunks, s);
+                    nested.incrementAndGet();
+                }));
+                assertEquals(2 * chunks, nested.get());
+            }
         }
     }
 }
