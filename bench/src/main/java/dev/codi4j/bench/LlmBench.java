@@ -63,6 +63,9 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--kv-dtype", defaultValue = "f16", description = "KV cache dtype, f16 (as llama.cpp) or f32 (default: ${DEFAULT-VALUE})")
+    String kvDtype;
+
     @Option(names = "--seed", defaultValue = "1", description = "seed of the random weights and prompt (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -192,8 +195,8 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         Sampling.Rng rng = new Sampling.Rng(seed);
         int[] ids = new int[prompt];
         for (int i = 0; i < prompt; i++) ids[i] = 3 + (int) (rng.nextDouble() * (c.vocabSize() - 3));
-        try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512))) {
-            out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (F32)%n", maxCtx, st.cacheBytes() / 1073741824.0);
+        try (LlamaState st = m.newState(maxCtx, Math.min(prompt, 512), DType.parse(kvDtype))) {
+            out.printf(Locale.ROOT, "KV cache: %d tokens, %.2f GiB (%s)%n", maxCtx, st.cacheBytes() / 1073741824.0, st.cacheDType());
             double best = 0;
             for (int r = 0; r < reps; r++) {
                 st.reset();
@@ -220,7 +223,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                     out.printf(Locale.ROOT, "  decode %d tokens @%d: %.2f s = %.3f tok/s%n", gen, ctx, s, gen / s);
                     out.flush();
                 }
-                long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * 4L * (ctx + gen / 2);
+                long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * st.cacheDType().blockBytes() * (ctx + gen / 2);
                 double frac = bytesPerToken * bestD / bandwidth;
                 ours.put("tg@" + ctx, bestD);
                 out.printf(Locale.ROOT, "decode @%d: %.3f tok/s (best of %d); roofline: weights %.2f GiB/token × tok/s = %.1f GB/s = %.1f %% of %.1f GB/s"
@@ -230,7 +233,8 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
             }
             long hwm = procStatusKb("VmHWM") * 1024;
             long target = fileBytes > 0 ? fileBytes + st.cacheBytes() + (1L << 30) : m.weights().totalBytes() + st.cacheBytes() + (1L << 30);
-            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB; target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0,
+            Runtime rt = Runtime.getRuntime();
+            out.printf(Locale.ROOT, "peak RSS (VmHWM): %.2f GiB (Java heap now %.2f GiB committed of %.2f GiB max); target < %s + KV %.2f GiB + 1 GiB = %.2f GiB: %s%n", hwm / 1073741824.0, rt.totalMemory() / 1073741824.0, rt.maxMemory() / 1073741824.0,
                     fileBytes > 0 ? String.format(Locale.ROOT, "file %.2f GiB", fileBytes / 1073741824.0) : String.format(Locale.ROOT, "weights %.2f GiB", m.weights().totalBytes() / 1073741824.0),
                     st.cacheBytes() / 1073741824.0, target / 1073741824.0, hwm < target ? "met" : "NOT met");
             if (!hwmReset) out.println("  (VmHWM could not be reset after the 1 GiB bandwidth probe; it is included)");
@@ -269,7 +273,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
         for (int ctx : contexts) {
             Double theirsAt = theirs.get("tg@" + ctx);
             String label = "tg@" + ctx;
-            if (theirsAt == null && ctx <= llamaGen) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
+            if (theirsAt == null) { theirsAt = theirs.get("tg" + llamaGen); label = "tg" + llamaGen + " (depth 0)"; }
             if (theirsAt != null && ours.containsKey("tg@" + ctx))
                 out.printf(Locale.ROOT, "ratio decode @%d vs llama.cpp %s (codi4j/llama.cpp): %.2f%n", ctx, label, ours.get("tg@" + ctx) / theirsAt);
         }

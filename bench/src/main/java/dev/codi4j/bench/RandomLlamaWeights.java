@@ -1,8 +1,8 @@
 package dev.codi4j.bench;
 
 import dev.codi4j.loaders.config.LlamaConfig;
-import dev.codi4j.loaders.gguf.GgufWriter;
-import dev.codi4j.models.llama.LlamaGguf;
+import dev.codi4j.loaders.gguf.LlamaGgufConverter;
+import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.tensor.DType;
 import dev.codi4j.tensor.Storage;
 import dev.codi4j.tensor.Tensor;
@@ -74,9 +74,9 @@ final class RandomLlamaWeights {
     }
 
     /**
-     * Writes a llama.cpp-compatible GGUF with random matrices and a placeholder SentencePiece
-     * vocabulary. Matrices are views at different offsets of one random pool of twice the largest
-     * matrix, so generating a 13 GB file needs well under 1 GB of memory.
+     * Writes a llama.cpp-compatible GGUF (through the loaders' converter) with random matrices and a
+     * placeholder SentencePiece vocabulary. Matrices are views at different offsets of one random
+     * pool of twice the largest matrix, so a 13 GB file needs well under 1 GB of memory.
      */
     static void writeGguf(LlamaConfig c, DType dt, Path out, long seed) throws IOException {
         Map<String, int[]> shapes = shapes(c);
@@ -87,45 +87,37 @@ final class RandomLlamaWeights {
         Tensor pool = Tensor.allocate(DType.U8, Math.toIntExact(poolBytes));
         try {
             fill(pool.data(), dt, seed);
-            GgufWriter g = LlamaGguf.header(c, dt, "random Llama (codi4j bench)");
-            vocabulary(g, c);
+            Map<String, Tensor> views = new LinkedHashMap<>();
             long step = Math.max(unit, (largest / 7) / unit * unit);
             long at = 0;
             for (var e : shapes.entrySet()) {
                 int[] shape = e.getValue();
-                String name = dev.codi4j.models.llama.LlamaWeights.Layout.GGUF.name(e.getKey());
-                if (shape.length == 1) { g.addTensor(name, ones(shape[0])); continue; }
+                if (shape.length == 1) { views.put(e.getKey(), ones(shape[0])); continue; }
                 long bytes = dt.byteSize((long) shape[0] * shape[1]);
                 if (at + bytes > poolBytes) at = 0;
-                MemorySegment slice = pool.segment().asSlice(at, bytes);
-                g.addTensor(name, Tensor.of(Storage.borrowed(slice), dt, 0, shape));
-                at = (at + step) % (poolBytes - unit);
-                at = at / unit * unit;
+                views.put(e.getKey(), Tensor.of(Storage.borrowed(pool.segment().asSlice(at, bytes)), dt, 0, shape));
+                at = (at + step) % (poolBytes - unit) / unit * unit;
             }
-            g.write(out);
+            try (Weights w = Weights.of(views)) {
+                LlamaGgufConverter.convert(w, c, vocabulary(c), dt, "random Llama (codi4j bench)", out);
+            }
         } finally {
             pool.close();
         }
     }
 
     /** A placeholder SentencePiece vocabulary (llama.cpp needs one): unk, bos, eos, 256 byte pieces, then "▁t<i>". */
-    static void vocabulary(GgufWriter g, LlamaConfig c) {
+    static LlamaGgufConverter.Vocab vocabulary(LlamaConfig c) {
         int v = c.vocabSize();
         List<String> tokens = new ArrayList<>(v);
         float[] scores = new float[v];
         int[] types = new int[v];
-        tokens.add("<unk>"); types[0] = 2;
-        tokens.add("<s>"); types[1] = 3;
-        tokens.add("</s>"); types[2] = 3;
-        for (int b = 0; b < 256 && tokens.size() < v; b++) { types[tokens.size()] = 6; tokens.add(String.format("<0x%02X>", b)); }
-        while (tokens.size() < v) { int i = tokens.size(); types[i] = 1; scores[i] = -i; tokens.add("\u2581t" + i); }
-        g.putString("tokenizer.ggml.model", "llama");
-        g.putStrings("tokenizer.ggml.tokens", tokens);
-        g.putF32s("tokenizer.ggml.scores", scores);
-        g.putI32s("tokenizer.ggml.token_type", types);
-        g.putU32("tokenizer.ggml.bos_token_id", 1);
-        g.putU32("tokenizer.ggml.eos_token_id", 2);
-        g.putU32("tokenizer.ggml.unknown_token_id", 0);
+        tokens.add("<unk>"); types[0] = LlamaGgufConverter.TOKEN_UNKNOWN;
+        tokens.add("<s>"); types[1] = LlamaGgufConverter.TOKEN_CONTROL;
+        tokens.add("</s>"); types[2] = LlamaGgufConverter.TOKEN_CONTROL;
+        for (int b = 0; b < 256 && tokens.size() < v; b++) { types[tokens.size()] = LlamaGgufConverter.TOKEN_BYTE; tokens.add(String.format("<0x%02X>", b)); }
+        while (tokens.size() < v) { int i = tokens.size(); types[i] = LlamaGgufConverter.TOKEN_NORMAL; scores[i] = -i; tokens.add("\u2581t" + i); }
+        return new LlamaGgufConverter.Vocab(tokens, scores, types, 1, 2, 0, null, true, false);
     }
 
     /** Fills whole blocks of {@code dt} in {@code seg} with random values, in parallel chunks of 1 MiB. */

@@ -59,7 +59,7 @@ public final class EmbedCommand implements CliCommand, Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         float[][] e;
         List<ProgressBar> bars = new ArrayList<>();
-        try (ImageBind ib = model.open()) {
+        try (var backend = model.backend(); ImageBind ib = model.open(backend)) {
             var progress = ImageBindInputs.progress(in.size(), model.batch, quiet, bars);
             e = raw ? ib.encode(in.inputs, progress) : ib.embed(in.inputs, progress);
         } finally {

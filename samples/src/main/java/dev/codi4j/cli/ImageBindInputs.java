@@ -2,6 +2,7 @@ package dev.codi4j.cli;
 
 import dev.codi4j.loaders.media.AudioFiles;
 import dev.codi4j.loaders.media.Images;
+import dev.codi4j.loaders.media.MediaException;
 import dev.codi4j.loaders.media.MediaLimits;
 import dev.codi4j.loaders.media.Mp4;
 import dev.codi4j.models.imagebind.ImageBind;
@@ -21,11 +22,11 @@ final class ImageBindInputs {
     final List<Input> inputs = new ArrayList<>();
     final List<String> kinds = new ArrayList<>();
 
-    void image(Path p) { add("image", p.toString(), Input.image(Images.read(p, MediaLimits.defaults(), false))); }
+    void image(Path p) throws IOException { add("image", p.toString(), decode(() -> Input.image(Images.read(p, MediaLimits.defaults(), false)))); }
 
-    void audio(Path p) { add("audio", p.toString(), Input.audio(AudioFiles.read(p))); }
+    void audio(Path p) throws IOException { add("audio", p.toString(), decode(() -> Input.audio(AudioFiles.read(p)))); }
 
-    void video(Path p) { add("video", p.toString(), Input.video(Mp4.read(p))); }
+    void video(Path p) throws IOException { add("video", p.toString(), decode(() -> Input.video(Mp4.read(p)))); }
 
     void text(String t) { add("text", t, Input.text(t)); }
 
@@ -33,13 +34,24 @@ final class ImageBindInputs {
     String display(int i) { return kinds.get(i).equals("text") ? "\"" + labels.get(i) + "\"" : labels.get(i); }
 
     void file(Path p) throws IOException {
-        Input in = Input.file(p);
+        Input in = decode(() -> Input.file(p));
         add(switch (in) {
             case ImageBind.ImageInput i -> "image";
             case ImageBind.AudioInput a -> "audio";
             case ImageBind.VideoInput v -> "video";
             default -> "other";
         }, p.toString(), in);
+    }
+
+    private interface Decoder { Input get() throws IOException; }
+
+    /** Media errors already say which file and what to do: shown as one line like other argument errors. */
+    private static Input decode(Decoder d) throws IOException {
+        try {
+            return d.get();
+        } catch (MediaException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     private void add(String kind, String label, Input in) {

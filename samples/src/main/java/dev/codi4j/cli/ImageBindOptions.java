@@ -6,6 +6,8 @@ import dev.codi4j.tensor.DType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.codi4j.tensor.Backend;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every ImageBind command shares (a picocli mixin). */
@@ -20,11 +22,7 @@ final class ImageBindOptions {
     @Option(names = "--config", paramLabel = "JSON", description = "Model sizes (upstream argument names) for checkpoints other than imagebind_huge")
     Path config;
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Backend: cpu, reference, ... (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Worker threads; 0 = all cores (default: ${DEFAULT-VALUE})")
-    int threads;
+    @Mixin DeviceOptions device;
 
     @Option(names = "--dtype", paramLabel = "TYPE", description = "Hold weights as f32, f16 or bf16 (default: as stored)")
     String dtype;
@@ -32,15 +30,21 @@ final class ImageBindOptions {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "Inputs per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
-    ImageBind open() throws IOException {
+    /** The backend of --device/--threads; the caller closes it after the model. */
+    Backend backend() {
         if (!Files.isRegularFile(model)) throw new IllegalArgumentException("--model " + model + " is not a file; give the path of imagebind_huge.pth or its safetensors conversion");
-        ImageBind.Options o = ImageBind.Options.defaults().withDevice(device).withThreads(threads).withBatchSize(batch).withBpe(bpe);
+        return device.create();
+    }
+
+    /** The model on {@code b} (which the caller owns). */
+    ImageBind open(Backend b) throws IOException {
+        ImageBind.Options o = ImageBind.Options.defaults().withBatchSize(batch).withBpe(bpe);
         if (dtype != null) {
             DType t = DType.parse(dtype);
             if (t != DType.F32 && t != DType.F16 && t != DType.BF16) throw new IllegalArgumentException("--dtype must be f32, f16 or bf16, got " + dtype);
             o = o.withWeightDType(t);
         }
         if (config != null) o = o.withConfig(ImageBindConfig.fromJson(config));
-        return ImageBind.load(model, o);
+        return ImageBind.load(model, o, b);
     }
 }

@@ -40,6 +40,7 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();

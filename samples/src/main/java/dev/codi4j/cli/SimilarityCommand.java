@@ -44,7 +44,7 @@ public final class SimilarityCommand implements CliCommand, Callable<Integer> {
         if (in.size() < 2) throw new IllegalArgumentException("give at least two inputs (--image, --audio, --video, --text) to compare");
         float[][] official;
         List<ProgressBar> bars = new ArrayList<>();
-        try (ImageBind ib = model.open()) {
+        try (var backend = model.backend(); ImageBind ib = model.open(backend)) {
             official = ib.encode(in.inputs, ImageBindInputs.progress(in.size(), model.batch, quiet, bars));
         } finally {
             for (ProgressBar b : bars) b.close();

@@ -34,7 +34,12 @@ public final class Scope implements AutoCloseable {
         return s;
     }
 
-    static void register(Storage s) {
+    /**
+     * Makes {@code s} belong to the innermost open scope of this thread (if any), so it is closed with
+     * it. {@link HostMemory} does this for every allocation; device backends call it for their own
+     * {@link Storage} implementations so that GPU temporaries are freed by scopes too.
+     */
+    public static void register(Storage s) {
         Scope top = STACK.get().peek();
         if (top != null) top.owned.add(s);
     }

@@ -21,9 +21,7 @@ import dev.codi4j.tensor.ref.ReferenceBackend;
 
 /**
  * The fast CPU backend: Vector API kernels on a fixed thread pool.
- * WORK IN PROGRESS: ops not yet vectorised delegate to the reference backend
- * (the element-wise, normalisation, gather, reduction and attention kernels live in
- * {@link dev.codi4j.kernels.cpu.ops}).
+ * WORK IN PROGRESS: ops not yet vectorised delegate to the reference backend.
  */
 public final class CpuBackend implements Backend {
     private final Parallel pool;

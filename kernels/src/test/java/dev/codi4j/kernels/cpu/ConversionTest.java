@@ -120,7 +120,7 @@ class ConversionTest {
     }
 
     @Test void quantisationIsBitExactWithGgmlReference() {
-        float[] v = hardBlocks(new Random(3), 20_000);
+        float[] v = hardBlocks(new Random(3), 6_000);
         for (DType q : new DType[] {DType.Q8_0, DType.Q4_0}) {
             Tensor src = Tensor.fromFloats(v, v.length / 64, 64);
             byte[] got = CPU.copyOf(src, q).data().toArray(Numerics.I8);

@@ -107,6 +107,21 @@ class CopyTest {
         assertSameCopy(Layouts.REF.copyOf(v, DType.F16).transpose(0, 1), Tensor.zeros(DType.BF16, 1024, 300), "f16 transpose → bf16");
     }
 
+    /** Layouts that take the tiled transpose path: one source dimension contiguous, the destination's last. */
+    @Test void transposedCopiesByTiles() {
+        Random r = new Random(14);
+        Tensor nchw = values(r, 2, 37, 9, 23); // C and H·W not multiples of the 64 tile
+        for (DType dt : new DType[] {DType.F32, DType.F16, DType.I64, DType.U8}) {
+            Tensor src = Layouts.REF.copyOf(nchw, dt);
+            assertSameCopy(src.flatten(2, 3).transpose(1, 2), Tensor.zeros(dt, 2, 9 * 23, 37), dt + " NCHW → NHWC");
+            assertSameCopy(src.permute(0, 2, 3, 1), Tensor.zeros(dt, 2, 9, 23, 37), dt + " NCHW → NHWC 4-d");
+            assertSameCopy(src.permute(3, 1, 0, 2), Tensor.zeros(dt, 23, 37, 2, 9).narrow(3, 0, 9), dt + " scrambled");
+        }
+        Tensor big = values(r, 3, 200, 130);
+        assertSameCopy(big.transpose(1, 2), Tensor.zeros(DType.F32, 3, 130, 200), "batched 200×130");
+        assertSameCopy(big.transpose(1, 2), Tensor.zeros(DType.F32, 3, 130, 260).narrow(2, 30, 200), "into a strided destination");
+    }
+
     @Test void fillEveryDtypeAndLayout() {
         float[] values = {0f, -0f, 1.5f, -2.5f, 300f, -1e9f, 65519f, Float.NaN, 3.0e38f};
         for (DType dt : ALL) {

@@ -75,9 +75,14 @@ class MatrixKernelsTest {
     // ---- linear ---------------------------------------------------------------------------------
 
     void checkLinear(CpuBackend cpu, Tensor x, Tensor w, Tensor bias, String what) {
+        checkLinear(new CpuBackend[] {cpu}, x, w, bias, what);
+    }
+
+    /** One reference result (the slow part) checked against several backends. */
+    void checkLinear(CpuBackend[] cpus, Tensor x, Tensor w, Tensor bias, String what) {
         Tensor expected = REF.linear(x, w, bias);
-        Tensor actual = cpu.linear(x, w, bias);
-        assertClose(expected, actual, tol(x.dim(-1), maxRowNorm(x), maxRowNorm(w)), what);
+        double tol = tol(x.dim(-1), maxRowNorm(x), maxRowNorm(w));
+        for (CpuBackend cpu : cpus) assertClose(expected, cpu.linear(x, w, bias), tol, what + " threads=" + cpu.threads());
     }
 
     @ParameterizedTest
@@ -92,7 +97,7 @@ class MatrixKernelsTest {
             for (int m : ms) {
                 int n = ns[(k + m) % ns.length];
                 Tensor x = rand(r, m, k), w = quantised(rand(r, n, k), dt), bias = (m + k) % 2 == 0 ? rand(r, n) : null;
-                for (CpuBackend cpu : new CpuBackend[] {ONE, TWO, THREE}) checkLinear(cpu, x, w, bias, dt + " m=" + m + " n=" + n + " k=" + k + " threads=" + cpu.threads());
+                checkLinear(new CpuBackend[] {ONE, TWO, THREE}, x, w, bias, dt + " m=" + m + " n=" + n + " k=" + k);
             }
         }
     }
@@ -227,27 +232,29 @@ class MatrixKernelsTest {
     // ---- conv -----------------------------------------------------------------------------------
 
     void checkConv(CpuBackend cpu, Tensor x, Tensor w, Tensor bias, int[] s, int[] p, int[] d, int g, String what) {
+        checkConv(new CpuBackend[] {cpu}, x, w, bias, s, p, d, g, what);
+    }
+
+    void checkConv(CpuBackend[] cpus, Tensor x, Tensor w, Tensor bias, int[] s, int[] p, int[] d, int g, String what) {
         Tensor expected = REF.conv(x, w, bias, s, p, d, g);
-        Tensor actual = cpu.conv(x, w, bias, s, p, d, g);
         int k = Math.toIntExact(w.numel() / w.dim(0));
         double wn = maxRowNorm(w.reshape(w.dim(0), k)), xn = Math.sqrt(k); // |x| ≤ 1 per element
-        assertClose(expected, actual, tol(k, xn, wn), what);
+        for (CpuBackend cpu : cpus) assertClose(expected, cpu.conv(x, w, bias, s, p, d, g), tol(k, xn, wn), what + " threads=" + cpu.threads());
     }
 
     @Test
     void conv2dVariants() {
         Random r = new Random(4);
-        for (CpuBackend cpu : new CpuBackend[] {ONE, TWO}) {
-            Tensor x = rand(r, 2, 5, 11, 13);
-            checkConv(cpu, x, rand(r, 7, 5, 3, 3), rand(r, 7), new int[] {1, 1}, new int[] {1, 1}, null, 1, "3x3 pad 1");
-            checkConv(cpu, x, rand(r, 7, 5, 3, 3), null, new int[] {2, 2}, new int[] {1, 1}, null, 1, "3x3 stride 2");
-            checkConv(cpu, x, rand(r, 4, 5, 3, 2), null, new int[] {2, 1}, new int[] {0, 2, 1, 0}, new int[] {2, 1}, 1, "per-side pad, dilation");
-            checkConv(cpu, x, rand(r, 6, 5, 1, 1), rand(r, 6), null, null, null, 1, "1x1 (plain GEMM)");
-            checkConv(cpu, x, rand(r, 6, 5, 1, 1), null, new int[] {2, 2}, null, null, 1, "1x1 stride 2");
-            checkConv(cpu, rand(r, 1, 6, 9, 9), rand(r, 4, 3, 3, 3), rand(r, 4), null, new int[] {1, 1}, null, 2, "groups 2");
-            checkConv(cpu, rand(r, 1, 6, 9, 9), rand(r, 6, 1, 3, 3), null, null, new int[] {1, 1}, null, 6, "depthwise");
-            checkConv(cpu, rand(r, 1, 3, 70, 70), rand(r, 130, 3, 3, 3), rand(r, 130), null, new int[] {1, 1}, null, 1, "70x70 x 130 channels (several N blocks)");
-        }
+        CpuBackend[] both = {ONE, TWO};
+        Tensor x = rand(r, 2, 5, 11, 13);
+        checkConv(both, x, rand(r, 7, 5, 3, 3), rand(r, 7), new int[] {1, 1}, new int[] {1, 1}, null, 1, "3x3 pad 1");
+        checkConv(both, x, rand(r, 7, 5, 3, 3), null, new int[] {2, 2}, new int[] {1, 1}, null, 1, "3x3 stride 2");
+        checkConv(both, x, rand(r, 4, 5, 3, 2), null, new int[] {2, 1}, new int[] {0, 2, 1, 0}, new int[] {2, 1}, 1, "per-side pad, dilation");
+        checkConv(both, x, rand(r, 6, 5, 1, 1), rand(r, 6), null, null, null, 1, "1x1 (plain GEMM)");
+        checkConv(both, x, rand(r, 6, 5, 1, 1), null, new int[] {2, 2}, null, null, 1, "1x1 stride 2");
+        checkConv(both, rand(r, 1, 6, 9, 9), rand(r, 4, 3, 3, 3), rand(r, 4), null, new int[] {1, 1}, null, 2, "groups 2");
+        checkConv(both, rand(r, 1, 6, 9, 9), rand(r, 6, 1, 3, 3), null, null, new int[] {1, 1}, null, 6, "depthwise");
+        checkConv(both, rand(r, 1, 3, 40, 70), rand(r, 70, 3, 3, 3), rand(r, 70), null, new int[] {1, 1}, null, 1, "40x70 x 70 channels (several N blocks)");
     }
 
     @Test

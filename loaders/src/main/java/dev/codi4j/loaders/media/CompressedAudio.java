@@ -48,9 +48,6 @@ final class CompressedAudio {
             Header h;
             boolean skipFirst = gapless != null;
             while ((h = bs.readFrame()) != null) {
-                if (h.layer() != 3 && frames == 0 && n == 0 && channels == 0) {
-                    // fine: layer I/II are decoded too; nothing to do
-                }
                 SampleBuffer sb = (SampleBuffer) dec.decodeFrame(h, bs);
                 bs.closeFrame();
                 if (skipFirst) { skipFirst = false; continue; }    // the Xing/Info frame carries no audio

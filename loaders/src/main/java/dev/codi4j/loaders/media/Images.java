@@ -36,9 +36,9 @@ import java.util.Map;
  *   <li>16-bit samples keep their high byte ({@code v >> 8}), as PIL does for 16-bit RGB(A) PNG.
  *       PIL 9 opens 16-bit grey PNG as mode "I" and its {@code convert("RGB")} clips at 255;
  *       we take the high byte there as well, which keeps the picture (documented divergence).</li>
- *   <li>4-channel (CMYK/YCCK) JPEGs are converted with PIL's naive formula
- *       {@code R = 255 - min(255, C + K)}-style ({@code nk - C*nk/255} with Adobe inversion),
- *       not through an ICC profile, so tensors match PIL.</li>
+ *   <li>4-channel (CMYK/YCCK) JPEGs are read as Adobe-inverted CMYK and converted with PIL's
+ *       formula ({@code nk = 255 - K; R = nk - C * nk / 255}), not through an ICC profile, so
+ *       tensors match PIL.</li>
  * </ul>
  * Embedded ICC profiles of RGB images are not applied (PIL does not apply them either).
  *

@@ -28,9 +28,10 @@ import java.util.List;
 /**
  * H.264 in MP4: decode to RGB frames and encode from them, through jcodec (pure Java).
  *
- * <p>Decoding: jcodec decodes Baseline and Main profile H.264 (CAVLC and CABAC, B-frames); High
- * profile streams with 8x8 transforms are not supported by jcodec 0.2.5 and fail with a
- * {@link MediaException}. Frames come back in display order. YUV 4:2:0 is converted with BT.601
+ * <p>Decoding: 8-bit 4:2:0 progressive H.264 in Baseline, Main and High profile (CAVLC, CABAC,
+ * B-frames, 8x8 transform) decodes bit-exactly with ffmpeg in our tests; 10-bit, 4:2:2 and
+ * interlaced streams are untested (jcodec may refuse them, which surfaces as a
+ * {@link MediaException}). Frames come back in display order. YUV 4:2:0 is converted with BT.601
  * limited-range coefficients and nearest chroma (what ffmpeg's {@code -pix_fmt rgb24} does for
  * untagged SD video). The file is structure-checked first ({@link Mp4Boxes}) and frame size and
  * count are checked against {@link MediaLimits}.
@@ -100,6 +101,13 @@ public final class Mp4 {
             return duration > 0 && Double.isFinite(duration) ? frames.size() / duration : 25.0;
         } catch (MediaException e) {
             throw e;
+        } catch (OutOfMemoryError e) {
+            // jcodec sizes arrays from H.264 syntax elements it does not range-check (e.g.
+            // num_ref_idx_active in a slice header, spec maximum 32). A corrupt value makes it ask for
+            // one impossible array; that request fails without having taken memory, so the heap is
+            // as it was and the input can be refused like any other corrupt stream.
+            throw new MediaException(source, "the H.264 stream declares an impossibly large table (" + e.getMessage() + ")",
+                    "the video is corrupt; re-encode it: ffmpeg -i in -c:v libx264 -pix_fmt yuv420p out.mp4", e);
         } catch (Exception | StackOverflowError e) {
             throw new MediaException(source, "cannot decode the H.264/MP4 data (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
                     "re-encode as Baseline or Main profile H.264: ffmpeg -i in -c:v libx264 -profile:v main -pix_fmt yuv420p out.mp4", e);

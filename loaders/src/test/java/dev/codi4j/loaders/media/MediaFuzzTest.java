@@ -55,7 +55,7 @@ class MediaFuzzTest {
     void mp3AndVorbis() { fuzz("MP3/Vorbis", 1200, d -> AudioFiles.decode(d, "fuzz.audio", TIGHT), "audio/front_center.mp3", "audio/front_center.ogg"); }
 
     @Test
-    void mp4() { fuzz("MP4", 1200, d -> Mp4.decode(d, "fuzz.mp4", TIGHT), "video/testsrc_32x32_baseline.mp4", "video/testsrc_32x32_main.mp4", "video/chelsea_pan_48x32.mp4"); }
+    void mp4() { fuzz("MP4", 1200, d -> Mp4.decode(d, "fuzz.mp4", TIGHT), "video/testsrc_32x32_baseline.mp4", "video/testsrc_32x32_main.mp4", "video/testsrc_32x32_high.mp4", "video/chelsea_pan_48x32.mp4"); }
 
     /** Hand-made decompression bombs and lying sizes, with the default limits. */
     @Test

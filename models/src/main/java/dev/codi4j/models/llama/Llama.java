@@ -56,12 +56,15 @@ public final class Llama implements AutoCloseable {
     public LlamaWeights weights() { return weights; }
     public Backend backend() { return backend; }
 
-    /** A new sequence state with a KV cache for {@code contextLength} tokens and prefill steps of up to 512 rows. */
-    public LlamaState newState(int contextLength) { return newState(contextLength, 512); }
+    /** A new sequence state with an F32 KV cache for {@code contextLength} tokens and prefill steps of up to 512 rows. */
+    public LlamaState newState(int contextLength) { return newState(contextLength, 512, DType.F32); }
 
-    /** A new sequence state; {@code maxBatch} bounds the rows of one prefill step (memory for activations). */
-    public LlamaState newState(int contextLength, int maxBatch) {
-        return new LlamaState(backend, config, contextLength, maxBatch, loraRank, loraMaxOut);
+    /** A new sequence state with an F32 cache; {@code maxBatch} bounds the rows of one prefill step (memory for activations). */
+    public LlamaState newState(int contextLength, int maxBatch) { return newState(contextLength, maxBatch, DType.F32); }
+
+    /** A new sequence state with a KV cache of {@code cacheDType} (F32, or F16 for half the memory and cache traffic). */
+    public LlamaState newState(int contextLength, int maxBatch, DType cacheDType) {
+        return new LlamaState(backend, config, contextLength, maxBatch, cacheDType, loraRank, loraMaxOut);
     }
 
     // ---- public forward passes ------------------------------------------------------------------

@@ -1,18 +1,21 @@
 package dev.codi4j.models.llama;
 
-import dev.codi4j.loaders.FormatException;
 import dev.codi4j.loaders.config.LlamaConfig;
 import dev.codi4j.loaders.gguf.GgufFile;
+import dev.codi4j.loaders.gguf.GgufValue;
+import dev.codi4j.loaders.hub.HfCache;
+import dev.codi4j.loaders.hub.ModelFolder;
+import dev.codi4j.loaders.tokenizer.GgufTokenizerData;
+import dev.codi4j.loaders.tokenizer.SentencePieceTokenizer;
+import dev.codi4j.loaders.tokenizer.Tokenizer;
 import dev.codi4j.loaders.weights.Weights;
+import dev.codi4j.loaders.weights.WeightsException;
 import dev.codi4j.tensor.Backend;
 import dev.codi4j.tensor.DType;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +72,11 @@ public final class LlamaLoader {
      */
     public static Source open(Path path) throws IOException {
         Path p = resolve(path.toString());
-        if (Files.isRegularFile(p) && p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+        if (Files.isDirectory(p) && !Files.isRegularFile(p.resolve("config.json"))) {
+            Path w = ModelFolder.of(p).weightsFile();
+            if (isGguf(w)) p = w;
+        }
+        if (Files.isRegularFile(p) && isGguf(p)) {
             GgufFile g = GgufFile.open(p);
             try {
                 LlamaConfig c = LlamaConfig.fromGguf(g);
@@ -85,65 +92,63 @@ public final class LlamaLoader {
             throw new NoSuchFileException(cfg.toString(), null, "a Hugging Face checkpoint needs its config.json"
                     + (Files.isDirectory(p) ? "" : " next to " + p.getFileName()) + "; download it with the weights");
         LlamaConfig c = LlamaConfig.fromJson(cfg);
-        List<Path> files = Files.isDirectory(p) ? checkpointFiles(p) : List.of(p);
-        Weights w = Weights.open(files.toArray(Path[]::new));
+        Weights w = Weights.open(Files.isDirectory(p) ? ModelFolder.of(p).weightsFile() : p);
         return new Source(c, w, LlamaWeights.Layout.HF, dir, p.toString());
-    }
-
-    /** The weight files of a Hugging Face folder, preferring safetensors. */
-    static List<Path> checkpointFiles(Path dir) throws IOException {
-        for (String n : new String[] {"model.safetensors.index.json", "model.safetensors", "pytorch_model.bin.index.json", "pytorch_model.bin"}) {
-            if (Files.isRegularFile(dir.resolve(n))) return List.of(dir.resolve(n));
-        }
-        List<Path> st = new ArrayList<>(), gguf = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path f : ds) {
-                String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
-                if (n.endsWith(".safetensors") && !n.startsWith("adapter_")) st.add(f);
-                if (n.endsWith(".gguf")) gguf.add(f);
-            }
-        }
-        if (st.size() == 1) return st;
-        if (st.size() > 1) throw new FormatException(dir, "holds several .safetensors files " + st.stream().map(f -> f.getFileName().toString()).sorted().toList()
-                + " but no model.safetensors.index.json saying which belong together; give one file, or restore the index");
-        throw new FormatException(dir, "holds no model weights (model.safetensors, model.safetensors.index.json or pytorch_model.bin)"
-                + (gguf.isEmpty() ? "" : "; it has GGUF files " + gguf.stream().map(f -> f.getFileName().toString()).sorted().toList() + ": pass one of them as --model"));
     }
 
     /**
      * A local path as given, or a hub id ({@code owner/name}) resolved to its snapshot in the Hugging
      * Face cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or {@code ~/.cache/huggingface/hub}).
      */
-    public static Path resolve(String pathOrId) throws IOException {
+    public static Path resolve(String pathOrId) throws IOException { return resolve(pathOrId, HfCache.fromEnvironment()); }
+
+    /** {@link #resolve(String)} with an explicit hub cache. */
+    public static Path resolve(String pathOrId, HfCache cache) throws IOException {
         Path p = Path.of(pathOrId);
         if (Files.exists(p)) return p;
-        if (pathOrId.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) {
-            Path cache = hubCache();
-            Path repo = cache.resolve("models--" + pathOrId.replace("/", "--"));
-            Path snaps = repo.resolve("snapshots");
-            if (Files.isDirectory(snaps)) {
-                Path ref = repo.resolve("refs").resolve("main");
-                if (Files.isRegularFile(ref)) {
-                    Path s = snaps.resolve(Files.readString(ref).trim());
-                    if (Files.isDirectory(s)) return s;
-                }
-                List<Path> all = new ArrayList<>();
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(snaps, Files::isDirectory)) { ds.forEach(all::add); }
-                if (all.size() == 1) return all.get(0);
-                if (!all.isEmpty()) throw new FormatException(snaps, "has " + all.size() + " snapshots and no refs/main; pass the snapshot folder you want as --model");
-            }
-            throw new NoSuchFileException(pathOrId, null, "neither a local path nor a model in the Hugging Face cache (" + repo
-                    + "); download it first (e.g. huggingface-cli download " + pathOrId + ") or give the folder's path");
-        }
+        if (pathOrId.matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) return ModelFolder.open(pathOrId, null, cache).path();
         throw new NoSuchFileException(pathOrId, null, "model not found; give a Hugging Face folder, a .safetensors or .gguf file, or a hub id in the local cache");
     }
 
-    static Path hubCache() {
-        String e = System.getenv("HF_HUB_CACHE");
-        if (e == null) e = System.getenv("HUGGINGFACE_HUB_CACHE");
-        if (e != null) return Path.of(e);
-        String home = System.getenv("HF_HOME");
-        if (home != null) return Path.of(home, "hub");
-        return Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
+    /**
+     * The tokenizer of the model at {@code path}: from a GGUF file's {@code tokenizer.ggml.*} metadata, or
+     * the {@code tokenizer.model} (else {@code tokenizer.json}) of a Hugging Face folder (or beside a
+     * .safetensors file).
+     */
+    public static Tokenizer tokenizer(Path path) throws IOException {
+        Path p = resolve(path.toString());
+        if (Files.isRegularFile(p) && isGguf(p)) {
+            try (GgufFile g = GgufFile.open(p)) { return SentencePieceTokenizer.fromGguf(ggufTokenizer(g)); }
+        }
+        Path dir = Files.isDirectory(p) ? p : p.toAbsolutePath().getParent();
+        if (Files.isRegularFile(dir.resolve("tokenizer.model"))) return SentencePieceTokenizer.fromModelFile(dir.resolve("tokenizer.model"));
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) return SentencePieceTokenizer.fromHuggingFaceJson(dir.resolve("tokenizer.json"));
+        if (Files.isDirectory(p) && !Files.isRegularFile(p.resolve("config.json"))) {
+            Path w = ModelFolder.of(p).weightsFile();
+            if (isGguf(w)) return tokenizer(w);
+        }
+        throw new NoSuchFileException(dir.resolve("tokenizer.model").toString(), null,
+                "no tokenizer.model or tokenizer.json beside the model; download them with the weights (or use a GGUF file, which carries its tokenizer)");
     }
+
+    /** llama.cpp's {@code tokenizer.ggml.*} keys of a GGUF file. */
+    static GgufTokenizerData ggufTokenizer(GgufFile g) {
+        String src = g.path().toString();
+        GgufValue model = g.getOrNull("tokenizer.ggml.model");
+        if (model == null) throw new WeightsException(src + " carries no tokenizer (no tokenizer.ggml.model); give the tokenizer.model of the original checkpoint");
+        return new GgufTokenizerData(model.asString(), g.getStringList("tokenizer.ggml.tokens"),
+                g.getOrNull("tokenizer.ggml.scores") == null ? null : g.getFloatArray("tokenizer.ggml.scores"),
+                g.getOrNull("tokenizer.ggml.token_type") == null ? null : g.getIntArray("tokenizer.ggml.token_type"),
+                optInt(g, "tokenizer.ggml.bos_token_id"), optInt(g, "tokenizer.ggml.eos_token_id"),
+                optInt(g, "tokenizer.ggml.unknown_token_id"), optInt(g, "tokenizer.ggml.padding_token_id"),
+                optBool(g, "tokenizer.ggml.add_bos_token"), optBool(g, "tokenizer.ggml.add_eos_token"),
+                optBool(g, "tokenizer.ggml.add_space_prefix"), optBool(g, "tokenizer.ggml.remove_extra_whitespaces"),
+                null, src);
+    }
+
+    private static Integer optInt(GgufFile g, String k) { GgufValue v = g.getOrNull(k); return v == null ? null : v.asInt(); }
+
+    private static Boolean optBool(GgufFile g, String k) { GgufValue v = g.getOrNull(k); return v == null ? null : v.asBoolean(); }
+
+    static boolean isGguf(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf"); }
 }

@@ -10,15 +10,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything a forward pass writes: the KV cache (one (1, n_kv_heads, capacity, head_dim) F32 tensor
- * per layer for keys and one for values) and the activation buffers for up to {@link #maxBatch()}
- * rows, all allocated once here so that decoding allocates no tensor memory per token.
+ * Everything a forward pass writes: the KV cache (one (1, n_kv_heads, capacity, head_dim) tensor per
+ * layer for keys and one for values, F32 or F16) and the activation buffers for up to {@link
+ * #maxBatch()} rows, all allocated once here so that decoding allocates no tensor memory per token.
+ *
+ * <p>An F16 cache (llama.cpp's default) halves the cache's memory and the bytes attention reads per
+ * token at long contexts, at the cost of rounding keys and values to F16 (about 1e-3 relative).
  *
  * <p>One state is one sequence (one conversation). It is not thread-safe. Create it outside any
  * {@link dev.codi4j.tensor.Scope} (its buffers must outlive scopes); close it to free the cache.
  */
 public final class LlamaState implements AutoCloseable {
     private final int capacity, maxBatch, modelMaxContext;
+    private final DType cacheDType;
     private int position;
 
     final Tensor[] keys, values;          // per layer (1, Hk, capacity, D)
@@ -32,7 +36,10 @@ public final class LlamaState implements AutoCloseable {
     final float[] logitsArray;
     private final List<Tensor> owned = new ArrayList<>();
 
-    LlamaState(Backend b, LlamaConfig c, int capacity, int maxBatch, int loraRank, int loraMaxOut) {
+    LlamaState(Backend b, LlamaConfig c, int capacity, int maxBatch, DType cacheDType, int loraRank, int loraMaxOut) {
+        if (cacheDType != DType.F32 && cacheDType != DType.F16)
+            throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + cacheDType);
+        this.cacheDType = cacheDType;
         if (capacity <= 0) throw new IllegalArgumentException("context length must be positive, is " + capacity);
         if (capacity > c.maxPositionEmbeddings())
             throw new IllegalArgumentException("context length " + capacity + " exceeds the model's max_position_embeddings " + c.maxPositionEmbeddings()
@@ -47,8 +54,8 @@ public final class LlamaState implements AutoCloseable {
         values = new Tensor[layers];
         try {
             for (int l = 0; l < layers; l++) {
-                keys[l] = own(b.zeros(DType.F32, 1, hk, capacity, hd));
-                values[l] = own(b.zeros(DType.F32, 1, hk, capacity, hd));
+                keys[l] = own(b.zeros(cacheDType, 1, hk, capacity, hd));
+                values[l] = own(b.zeros(cacheDType, 1, hk, capacity, hd));
             }
             x = flat(b, mb * d); xb = flat(b, mb * d); o = flat(b, mb * d);
             q = flat(b, mb * h * hd); qRot = flat(b, mb * h * hd); att = flat(b, mb * h * hd); attT = flat(b, mb * h * hd);
@@ -63,7 +70,7 @@ public final class LlamaState implements AutoCloseable {
         } catch (RuntimeException | OutOfMemoryError e) {
             close();
             if (e instanceof OutOfMemoryError) {
-                long kv = 2L * layers * hk * capacity * hd * 4;
+                long kv = 2L * layers * hk * capacity * hd * cacheDType.blockBytes();
                 throw new IllegalArgumentException("cannot allocate the KV cache and buffers for a context of " + capacity + " tokens ("
                         + (kv >> 20) + " MiB of cache); use a smaller context length", e);
             }
@@ -92,6 +99,9 @@ public final class LlamaState implements AutoCloseable {
 
     /** Rows one batched forward step processes; longer inputs are split into steps of this size. */
     public int maxBatch() { return maxBatch; }
+
+    /** The dtype of the KV cache (F32 or F16). */
+    public DType cacheDType() { return cacheDType; }
 
     /** Bytes of the KV cache. */
     public long cacheBytes() {
@@ -122,11 +132,15 @@ public final class LlamaState implements AutoCloseable {
             for (Tensor t : kv) {
                 if (!t.device().isHost()) throw new UnsupportedOperationException("fillRandomForBenchmark needs a host cache");
                 MemorySegment s = t.segment();
-                long floats = t.numel();
-                for (long i = 0; i < floats; i += 64) {
+                long count = t.numel();
+                for (long i = 0; i < count; i += 64) {
                     float r = (float) (rng.nextDouble() - 0.5);
-                    long end = Math.min(floats, i + 64);
-                    for (long j = i; j < end; j++) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, r * (1 + (j & 7) * 0.1f));
+                    long end = Math.min(count, i + 64);
+                    for (long j = i; j < end; j++) {
+                        float x = r * (1 + (j & 7) * 0.1f);
+                        if (cacheDType == DType.F16) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, j, Float.floatToFloat16(x));
+                        else s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, x);
+                    }
                 }
             }
         }

@@ -77,6 +77,13 @@ class ImageBindParityTest {
         Parity.assertEmbeddings("imu", exp("imu.embeddings"), model.encode(B, Modality.IMU, TestInputs.wave(6, 2, 6, 2000)), 0.99999, 5 * 1e-4);
     }
 
+    @Test void weightsConvertedToBf16AtLoadStayClose() throws Exception {
+        // the projection weights (F16 in the file) are rounded to BF16 at load: 8 mantissa bits instead of 11
+        ImageBindModel bf = ImageBindModel.load(B, weights, ImageBindConfig.fromJson(DIR.resolve("tiny.json")), DType.BF16);
+        Parity.assertEmbeddings("vision bf16 weights", exp("vision.embeddings"), bf.encode(B, Modality.VISION, TestInputs.wave(1, 2, 3, 224, 224)), 0.999, 0.01);
+        Parity.assertEmbeddings("text bf16 weights", exp("text.embeddings"), bf.encode(B, Modality.TEXT, expected.get("text.ids")), 0.999, 18.5 * 0.01);
+    }
+
     @Test void wrongInputShapesAreExplained() {
         var e = assertThrows(IllegalArgumentException.class, () -> model.encode(B, Modality.VISION, Tensor.zeros(DType.F32, 1, 3, 112, 112)));
         assertTrue(e.getMessage().contains("position"), e.getMessage());

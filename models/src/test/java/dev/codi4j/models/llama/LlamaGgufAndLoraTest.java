@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codi4j.loaders.config.LlamaConfig;
 import dev.codi4j.loaders.gguf.GgufFile;
+import dev.codi4j.loaders.gguf.LlamaGgufConverter;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.tensor.Backend;
 import dev.codi4j.tensor.Backends;
@@ -43,18 +44,19 @@ class LlamaGgufAndLoraTest {
         Path out = tmp.resolve("tiny-" + dt.name().toLowerCase(Locale.ROOT) + ".gguf");
         LlamaLoader.Source src = LlamaLoader.open(Fixture.dir());
         try (Weights w = src.weights()) {
-            LlamaGguf.write(src.config(), w, dt, backend, out);
+            LlamaGgufConverter.convert(w, src.config(), null, dt, "tiny", out);
         }
         return out;
     }
 
     /**
-     * The fixture written as GGUF in F32, F16, Q8_0 and Q4_0 (matrices converted, norms F32, q/k rows
-     * permuted as convert_hf_to_gguf does) and read back through interleaved RoPE gives the
-     * reference logits with the same rounding, within 1e-4.
+     * The fixture written as GGUF by the loaders' converter in F32, F16, Q8_0 and Q4_0 (matrices
+     * converted, norms F32, q/k rows permuted as convert_hf_to_gguf does, a Q4_0 file's classifier in
+     * Q8_0) and read back through interleaved RoPE gives the reference logits with the same rounding,
+     * within 1e-4.
      */
     @Test void ggufConversionsMatchTheReference(@TempDir Path tmp) throws IOException {
-        String[] keys = {"logits", "logits_f16_matrices", "logits_q8_0", "logits_q4_0"};
+        String[] keys = {"logits", "logits_f16_matrices", "logits_q8_0", "logits_q4_0_q8_0_head"};
         DType[] dts = {DType.F32, DType.F16, DType.Q8_0, DType.Q4_0};
         for (int i = 0; i < dts.length; i++) {
             Path f = gguf(tmp, dts[i]);
@@ -99,6 +101,10 @@ class LlamaGgufAndLoraTest {
                 assertTrue(diff < 1e-4, "LoRA " + mode + " logits max-abs diff " + diff);
             }
         }
+        // PEFT's pickle format (adapter_model.bin, keys with ".default") gives the same result
+        try (Llama m = LlamaLoader.load(Fixture.dir(), LlamaLoader.Options.defaults().withLora(Fixture.dir().resolve("adapter_bin"), Lora.Mode.AUTO), backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
         // decode through the cache with the adapter on the fly equals the full pass
         try (Llama m = LlamaLoader.load(Fixture.dir(), LlamaLoader.Options.defaults().withLora(adapter, Lora.Mode.ON_THE_FLY), backend);
              LlamaState st = m.newState(16)) {
@@ -119,6 +125,28 @@ class LlamaGgufAndLoraTest {
         try (Llama m = LlamaLoader.load(Fixture.dir(), new LlamaLoader.Options(DType.Q8_0, adapter, Lora.Mode.AUTO), backend)) {
             assertTrue(m.weights().layers().get(1).v().hasLora(), "quantised weights get the adapter on the fly");
         }
+    }
+
+    /** A .safetensors file (config.json beside it) and a hub id in a Hugging Face cache load the same model. */
+    @Test void modelPathsFileAndHubCache(@TempDir Path tmp) throws IOException {
+        float[] want = Fixture.floats(expected, "logits");
+        try (Llama m = LlamaLoader.load(Fixture.dir().resolve("model.safetensors"), backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = tmp.resolve("hub/models--acme--tiny-llama");
+        Path snap = repo.resolve("snapshots").resolve(commit);
+        Files.createDirectories(snap);
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), commit);
+        for (String f : new String[] {"config.json", "model.safetensors"}) Files.copy(Fixture.dir().resolve(f), snap.resolve(f));
+        Path resolved = LlamaLoader.resolve("acme/tiny-llama", new dev.codi4j.loaders.hub.HfCache(tmp.resolve("hub")));
+        assertEquals(snap, resolved);
+        try (Llama m = LlamaLoader.load(resolved, backend)) {
+            assertTrue(Fixture.maxAbsDiff(LlamaParityTest.allLogits(m, ids), want) < 1e-4);
+        }
+        Exception e = assertThrows(java.nio.file.NoSuchFileException.class, () -> LlamaLoader.resolve("acme/absent", new dev.codi4j.loaders.hub.HfCache(tmp.resolve("hub"))));
+        assertTrue(e.getMessage().contains("acme/absent"), e.getMessage());
     }
 
     @Test void badAdaptersAreRejectedWithTheReason(@TempDir Path tmp) throws IOException {

@@ -75,7 +75,8 @@ public final class Conv {
         long wBase = w.byteOffset();
         final Tensor xf = x;
         Geometry g3 = new Geometry(in, k, os, s3, d3, p3, xs);
-        boolean parallelGroups = pool != null && groups * n >= pool.threads() && 2L * og * p * kk < (16L << 20);
+        // many small groups (depthwise and grouped convs): one group per thread; otherwise each GEMM uses all threads
+        boolean parallelGroups = pool != null && groups >= pool.threads() && 2L * og * p * kk < (16L << 20);
         Parallel inner = parallelGroups ? null : pool;
         boolean pw = pointwise;
         Parallel.RangeBody body = (worker, s, e) -> {

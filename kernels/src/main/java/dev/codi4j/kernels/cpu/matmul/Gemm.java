@@ -89,8 +89,11 @@ public final class Gemm {
         float[] ap = a.buf;
         if (pool == null || pool.threads() == 1) { compute(0, m, 0, n, k, ap, mp, 0, b, c); return; }
         int t = pool.threads();
-        // split columns when every thread gets whole panels and the split is even enough, else rows
-        boolean byCols = np >= 2 * t || (np >= t && np % t == 0) || mp < t;
+        // Columns share the packed A and pack disjoint parts of B, so they are preferred; rows are used
+        // when whole column panels would leave threads idle (e.g. 5 panels on 2 threads is a 3:2 split)
+        // and there are enough row panels that each thread re-packing all of B costs little.
+        double colImbalance = Math.ceil((double) np / t) * t / np, rowImbalance = Math.ceil((double) mp / t) * t / mp;
+        boolean byCols = mp < 4 * t || colImbalance <= 1.05 || colImbalance <= rowImbalance;
         if (byCols) pool.forRange(np, t, 1, (w, s, e) -> compute(0, m, s * NR, Math.min(n, e * NR), k, ap, mp, 0, b, c));
         else pool.forRange(mp, t, 1, (w, s, e) -> compute(s * MR, Math.min(m, e * MR), 0, n, k, ap, mp, 0, b, c));
     }

@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.matmul;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import static dev.codi4j.kernels.cpu.matmul.Vec.BQ;
 import static dev.codi4j.kernels.cpu.matmul.Vec.F;
 import static dev.codi4j.kernels.cpu.matmul.Vec.I;
@@ -33,27 +34,28 @@ final class Gemv {
 
     /**
      * Per-block sums of x (K/32 values per row) for Q4_0; null for other dtypes. {@code x} holds
-     * {@code rows} rows of {@code k} floats.
+     * {@code rows} rows of {@code k} floats, {@code ldx} apart.
      */
-    static float[] blockSums(DType dt, float[] x, int rows, int k) {
+    static float[] blockSums(DType dt, float[] x, int rows, int k, int ldx) {
         if (dt != DType.Q4_0) return null;
         int nb = k / 32;
         float[] s = new float[rows * nb];
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < nb; b++) {
                 FloatVector acc = FloatVector.zero(F);
-                for (int v = 0; v < 32; v += L) acc = acc.add(FloatVector.fromArray(F, x, r * k + b * 32 + v));
-                s[r * nb + b] = acc.reduceLanes(VectorOperators.ADD);
+                for (int v = 0; v < 32; v += L) acc = acc.add(FloatVector.fromArray(F, x, r * ldx + b * 32 + v));
+                s[r * nb + b] = Lanes.sum(acc);
             }
         }
         return s;
     }
 
     /**
-     * res[r] = x_r · w_row for r &lt; g, where x_r = x[xo + r·k, +k), g ≤ 4 rows (unused rows of a
-     * partial group are computed from row 0 and ignored), w_row starts at byte {@code wo}.
+     * res[r] = x_r · w_row for r &lt; g ≤ 4 over {@code k} weights starting at byte {@code wo}, where
+     * x_r = x[xo + r·ldx, +k) and, for Q4_0, its block sums are sums[so + r·lds, +k/32). Unused rows
+     * of a partial group are computed from row 0 and ignored.
      */
-    static void dot(MemorySegment w, long wo, DType dt, float[] x, int xo, int g, int k, float[] sums, int so, float[] res) {
+    static void dot(MemorySegment w, long wo, DType dt, float[] x, int xo, int ldx, int g, int k, float[] sums, int so, int lds, float[] res) {
         if (g == 1) {
             res[0] = switch (dt) {
                 case F32 -> dotF32(w, wo, x, xo, k);
@@ -65,9 +67,8 @@ final class Gemv {
             };
             return;
         }
-        int x1 = g > 1 ? xo + k : xo, x2 = g > 2 ? xo + 2 * k : xo, x3 = g > 3 ? xo + 3 * k : xo;
-        int nb = k / 32;
-        int s1 = g > 1 ? so + nb : so, s2 = g > 2 ? so + 2 * nb : so, s3 = g > 3 ? so + 3 * nb : so;
+        int x1 = g > 1 ? xo + ldx : xo, x2 = g > 2 ? xo + 2 * ldx : xo, x3 = g > 3 ? xo + 3 * ldx : xo;
+        int s1 = g > 1 ? so + lds : so, s2 = g > 2 ? so + 2 * lds : so, s3 = g > 3 ? so + 3 * lds : so;
         switch (dt) {
             case F32 -> dot4F32(w, wo, x, xo, x1, x2, x3, k, res);
             case F16 -> dot4F16(w, wo, x, xo, x1, x2, x3, k, res);
@@ -91,7 +92,7 @@ final class Gemv {
             a0 = FloatVector.fromMemorySegment(F, w, o, LE).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += w.get(Numerics.F32, wo + 4L * i) * x[xo + i];
         return s;
     }
@@ -105,7 +106,7 @@ final class Gemv {
             a0 = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += Float.float16ToFloat(w.get(Numerics.I16, wo + 2L * i)) * x[xo + i];
         return s;
     }
@@ -119,7 +120,7 @@ final class Gemv {
             a0 = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)).fma(FloatVector.fromArray(F, x, xi), a0);
             a1 = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE)).fma(FloatVector.fromArray(F, x, xi + L), a1);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(a0.add(a1));
         for (int i = full; i < k; i++) s += Numerics.bf16ToF32(w.get(Numerics.I16, wo + 2L * i)) * x[xo + i];
         return s;
     }
@@ -148,7 +149,7 @@ final class Gemv {
             }
             a0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Numerics.I16, o))), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(a0.add(a1));
     }
 
     static float dotQ4(MemorySegment w, long wo, float[] x, int xo, int k, float[] sums, int so) {
@@ -185,7 +186,7 @@ final class Gemv {
             a0 = p.fma(FloatVector.broadcast(F, d), a0);
             corr += d * sums[si];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+        return Lanes.sum(a0.add(a1)) - 8 * corr;
     }
 
     /** {@link #dotQ8} written out for 16 lanes: one vector per half block, no inner loop for C2 to unroll. */
@@ -211,7 +212,7 @@ final class Gemv {
             FloatVector p = q0.fma(FloatVector.fromArray(F, x, xi), q1.mul(FloatVector.fromArray(F, x, xi + 16)));
             a0 = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Numerics.I16, o))), a0);
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(a0.add(a1));
     }
 
     /** {@link #dotQ4} written out for 16 lanes: one 16-byte load gives both nibble halves of a block. */
@@ -242,76 +243,103 @@ final class Gemv {
             a0 = p.fma(FloatVector.broadcast(F, d), a0);
             corr += d * sums[si];
         }
-        return a0.add(a1).reduceLanes(VectorOperators.ADD) - 8 * corr;
+        return Lanes.sum(a0.add(a1)) - 8 * corr;
     }
 
     // ---- four activation rows sharing each converted weight vector ------------------------
+    // Two accumulators per row (even and odd vectors): with one, each row's FMA chain waits the full
+    // FMA latency per vector and the 4-row kernel ran at half the speed of the 1-row one per weight.
 
     static void dot4F32(MemorySegment w, long wo, float[] x, int x0, int x1, int x2, int x3, int k, float[] res) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int full = k - k % (2 * L);
+        long end = wo + 4L * full;
         int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatVector v = FloatVector.fromMemorySegment(F, w, wo + 4L * i, LE);
+        for (long o = wo; o < end; o += 8L * L, i += 2 * L) {
+            FloatVector v = FloatVector.fromMemorySegment(F, w, o, LE), u = FloatVector.fromMemorySegment(F, w, o + 4L * L, LE);
             a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             a1 = v.fma(FloatVector.fromArray(F, x, x1 + i), a1);
             a2 = v.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = v.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            b0 = u.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
+            b1 = u.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+            b2 = u.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+            b3 = u.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
         }
-        finish4(a0, a1, a2, a3, res);
-        for (; i < k; i++) tail4(w.get(Numerics.F32, wo + 4L * i), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
+        finish4(a0.add(b0), a1.add(b1), a2.add(b2), a3.add(b3), res);
+        for (i = full; i < k; i++) tail4(w.get(Numerics.F32, wo + 4L * i), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
     }
 
     static void dot4F16(MemorySegment w, long wo, float[] x, int x0, int x1, int x2, int x3, int k, float[] res) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int full = k - k % (2 * L);
         int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatVector v = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, wo + 2L * i, LE));
+        for (; i < full; i += 2 * L) {
+            long o = wo + 2L * i;
+            FloatVector v = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)), u = Vec.halfToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE));
             a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             a1 = v.fma(FloatVector.fromArray(F, x, x1 + i), a1);
             a2 = v.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = v.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            b0 = u.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
+            b1 = u.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+            b2 = u.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+            b3 = u.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
         }
-        finish4(a0, a1, a2, a3, res);
-        for (; i < k; i++) tail4(Float.float16ToFloat(w.get(Numerics.I16, wo + 2L * i)), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
+        finish4(a0.add(b0), a1.add(b1), a2.add(b2), a3.add(b3), res);
+        for (i = full; i < k; i++) tail4(Float.float16ToFloat(w.get(Numerics.I16, wo + 2L * i)), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
     }
 
     static void dot4BF16(MemorySegment w, long wo, float[] x, int x0, int x1, int x2, int x3, int k, float[] res) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int full = k - k % (2 * L);
+        long end = wo + 2L * full;
         int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatVector v = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, wo + 2L * i, LE));
+        for (long o = wo; o < end; o += 4L * L, i += 2 * L) {
+            FloatVector v = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o, LE)), u = Vec.bf16ToFloat(ShortVector.fromMemorySegment(SH, w, o + 2L * L, LE));
             a0 = v.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             a1 = v.fma(FloatVector.fromArray(F, x, x1 + i), a1);
             a2 = v.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = v.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+            b0 = u.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
+            b1 = u.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+            b2 = u.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+            b3 = u.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
         }
-        finish4(a0, a1, a2, a3, res);
-        for (; i < k; i++) tail4(Numerics.bf16ToF32(w.get(Numerics.I16, wo + 2L * i)), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
+        finish4(a0.add(b0), a1.add(b1), a2.add(b2), a3.add(b3), res);
+        for (i = full; i < k; i++) tail4(Numerics.bf16ToF32(w.get(Numerics.I16, wo + 2L * i)), x, x0 + i, x1 + i, x2 + i, x3 + i, res);
     }
 
     /** Scale folded into the weights (one multiply per vector), shared by the four rows. */
     static void dot4Q8(MemorySegment w, long wo, float[] x, int x0, int x1, int x2, int x3, int k, float[] res) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int b = 0; b < k / 32; b++) {
-            long o = wo + 34L * b;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        long end = wo + 34L * (k / 32);
+        int i = 0;
+        for (long o = wo; o < end; o += 34) {
             FloatVector d = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Numerics.I16, o)));
-            for (int v = 0; v < 32; v += L) {
+            for (int v = 0; v < 32; v += 2 * L, i += 2 * L) {
                 FloatVector q = ((FloatVector) ByteVector.fromMemorySegment(BQ, w, o + 2 + v, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
-                int i = 32 * b + v;
+                FloatVector r = ((FloatVector) ByteVector.fromMemorySegment(BQ, w, o + 2 + v + L, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d);
                 a0 = q.fma(FloatVector.fromArray(F, x, x0 + i), a0);
                 a1 = q.fma(FloatVector.fromArray(F, x, x1 + i), a1);
                 a2 = q.fma(FloatVector.fromArray(F, x, x2 + i), a2);
                 a3 = q.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+                b0 = r.fma(FloatVector.fromArray(F, x, x0 + i + L), b0);
+                b1 = r.fma(FloatVector.fromArray(F, x, x1 + i + L), b1);
+                b2 = r.fma(FloatVector.fromArray(F, x, x2 + i + L), b2);
+                b3 = r.fma(FloatVector.fromArray(F, x, x3 + i + L), b3);
             }
         }
-        finish4(a0, a1, a2, a3, res);
+        finish4(a0.add(b0), a1.add(b1), a2.add(b2), a3.add(b3), res);
     }
 
+    /** Low nibbles (elements 0..15 of a block) feed the first accumulator of each row, high nibbles the second. */
     static void dot4Q4(MemorySegment w, long wo, float[] x, int x0, int x1, int x2, int x3, int k, float[] sums, int s0, int s1, int s2, int s3, float[] res) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         float c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-        for (int b = 0; b < k / 32; b++) {
-            long o = wo + 18L * b;
+        long end = wo + 18L * (k / 32);
+        int b = 0;
+        for (long o = wo; o < end; o += 18, b++) {
             float df = Float.float16ToFloat(w.get(Numerics.I16, o));
             FloatVector d = FloatVector.broadcast(F, df);
             c0 += df * sums[s0 + b];
@@ -323,13 +351,17 @@ final class Gemv {
                 FloatVector lo = ((FloatVector) q.and(0xF).convert(VectorOperators.I2F, 0)).mul(d);
                 FloatVector hi = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d);
                 int i = 32 * b + v;
-                a0 = hi.fma(FloatVector.fromArray(F, x, x0 + i + 16), lo.fma(FloatVector.fromArray(F, x, x0 + i), a0));
-                a1 = hi.fma(FloatVector.fromArray(F, x, x1 + i + 16), lo.fma(FloatVector.fromArray(F, x, x1 + i), a1));
-                a2 = hi.fma(FloatVector.fromArray(F, x, x2 + i + 16), lo.fma(FloatVector.fromArray(F, x, x2 + i), a2));
-                a3 = hi.fma(FloatVector.fromArray(F, x, x3 + i + 16), lo.fma(FloatVector.fromArray(F, x, x3 + i), a3));
+                a0 = lo.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+                a1 = lo.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+                a2 = lo.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+                a3 = lo.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+                b0 = hi.fma(FloatVector.fromArray(F, x, x0 + i + 16), b0);
+                b1 = hi.fma(FloatVector.fromArray(F, x, x1 + i + 16), b1);
+                b2 = hi.fma(FloatVector.fromArray(F, x, x2 + i + 16), b2);
+                b3 = hi.fma(FloatVector.fromArray(F, x, x3 + i + 16), b3);
             }
         }
-        finish4(a0, a1, a2, a3, res);
+        finish4(a0.add(b0), a1.add(b1), a2.add(b2), a3.add(b3), res);
         res[0] -= 8 * c0;
         res[1] -= 8 * c1;
         res[2] -= 8 * c2;
@@ -337,10 +369,10 @@ final class Gemv {
     }
 
     private static void finish4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] res) {
-        res[0] = a0.reduceLanes(VectorOperators.ADD);
-        res[1] = a1.reduceLanes(VectorOperators.ADD);
-        res[2] = a2.reduceLanes(VectorOperators.ADD);
-        res[3] = a3.reduceLanes(VectorOperators.ADD);
+        res[0] = Lanes.sum(a0);
+        res[1] = Lanes.sum(a1);
+        res[2] = Lanes.sum(a2);
+        res[3] = Lanes.sum(a3);
     }
 
     private static void tail4(float wv, float[] x, int i0, int i1, int i2, int i3, float[] res) {

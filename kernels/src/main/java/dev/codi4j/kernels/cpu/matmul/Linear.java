@@ -19,8 +19,10 @@ public final class Linear {
     private Linear() {}
 
     /**
-     * Rows of x at or below which streaming the weights (GEMV) beats packing them (GEMM). Measured
-     * with {@code codi4j bench kernels} on Zen 4: see the crossover lines it prints.
+     * Rows of x at or below which streaming the weights (GEMV) beats packing them (GEMM). Measured on
+     * Zen 4, 2 threads, 4096×4096 weights, ms GEMV/GEMM: F16 m=4 3.2/4.4, m=6 4.4/4.2, m=8 4.8/5.3;
+     * Q8_0 m=8 3.5/5.1; Q4_0 m=8 3.7/5.1 (GEMM with m=8 pays for a second 6-row panel). The
+     * {@code crossover} line of {@code codi4j bench kernels} re-measures it.
      */
     public static final int GEMV_MAX_ROWS = Integer.getInteger("codi4j.gemv.maxRows", 8);
     private static volatile int gemvMaxRows = GEMV_MAX_ROWS;
@@ -66,25 +68,34 @@ public final class Linear {
     static void gemv(MemorySegment xs, long[] xRows, long xColStride, int m, int k, int n,
                      MemorySegment ws, long wBase, long wRowStride, DType dt, float[] bias,
                      MemorySegment os, long[] oRows, Parallel pool) {
-        float[] x = new float[m * k];
+        int ldx = k;
+        float[] x = new float[m * ldx];
         for (int r = 0; r < m; r++) {
-            if (xColStride == 4) MemorySegment.copy(xs, Numerics.F32, xRows[r], x, r * k, k);
-            else for (int i = 0; i < k; i++) x[r * k + i] = xs.get(Numerics.F32, xRows[r] + i * xColStride);
+            if (xColStride == 4) MemorySegment.copy(xs, Numerics.F32, xRows[r], x, r * ldx, k);
+            else for (int i = 0; i < k; i++) x[r * ldx + i] = xs.get(Numerics.F32, xRows[r] + i * xColStride);
         }
-        float[] sums = Gemv.blockSums(dt, x, m, k);
+        float[] sums = Gemv.blockSums(dt, x, m, k, ldx);
         int nb = k / 32;
-        Parallel.RangeBody body = (worker, j0, j1) -> {
-            float[] res = new float[4];
-            for (int j = j0; j < j1; j++) {
-                long wo = wBase + j * wRowStride;
-                float bj = bias == null ? 0 : bias[j];
-                for (int r = 0; r < m; r += Gemv.GROUP) {
-                    int g = Math.min(Gemv.GROUP, m - r);
-                    Gemv.dot(ws, wo, dt, x, r * k, g, k, sums, r * nb, res);
-                    for (int q = 0; q < g; q++) os.set(Numerics.F32, oRows[r + q] + 4L * j, res[q] + bj);
+        Parallel.RangeBody body = m == 1
+                ? (worker, j0, j1) -> { // x (16 KiB for K = 4096) stays in L1: one pass over each weight row
+                    float[] res = new float[4];
+                    for (int j = j0; j < j1; j++) {
+                        Gemv.dot(ws, wBase + j * wRowStride, dt, x, 0, k, 1, k, sums, 0, nb, res);
+                        os.set(Numerics.F32, oRows[0] + 4L * j, res[0] + (bias == null ? 0 : bias[j]));
+                    }
                 }
-            }
-        };
+                : (worker, j0, j1) -> { // up to 4 rows of x share each converted weight vector
+                    float[] res = new float[4];
+                    for (int j = j0; j < j1; j++) {
+                        long wo = wBase + j * wRowStride;
+                        float bj = bias == null ? 0 : bias[j];
+                        for (int r = 0; r < m; r += Gemv.GROUP) {
+                            int g = Math.min(Gemv.GROUP, m - r);
+                            Gemv.dot(ws, wo, dt, x, r * ldx, ldx, g, k, sums, r * nb, nb, res);
+                            for (int q = 0; q < g; q++) os.set(Numerics.F32, oRows[r + q] + 4L * j, res[q] + bj);
+                        }
+                    }
+                };
         long work = (long) n * k * m;
         if (pool == null || work < 200_000) body.run(0, 0, n);
         else pool.forRange(n, pool.threads() * 4, 16, body);

@@ -35,6 +35,7 @@ public final class Copy {
         boolean ints = !st.isFloating() && !dt.isFloating();
         if (st == dt && !st.isQuantized()) {
             int es = st.blockBytes();
+            if (sst != 1 && dst1 == 1 && it.numel() >= 4096 && Transpose.copy(pool, it, es, ss, ds)) return;
             it.run(pool, GRAIN, (so, dof, unused, n) -> sameType(es, ss, so, sst, ds, dof, dst1, n));
         } else if (ints) {
             it.run(pool, GRAIN, (so, dof, unused, n) -> {

@@ -30,7 +30,8 @@ public final class Elementwise {
     /** Elements per thread below which an op stays on the calling thread (times the op's cost). */
     static final long GRAIN = 1 << 15;
     static final int CHUNK = 1024;
-    private static final ThreadLocal<float[][]> BUFS = ThreadLocal.withInitial(() -> new float[][] {new float[CHUNK], new float[CHUNK], new float[CHUNK]});
+    private static final ThreadLocal<float[][]> BUFS = ThreadLocal.withInitial(() -> new float[][] {
+        new float[CHUNK + UnaryKernels.PAD], new float[CHUNK + UnaryKernels.PAD], new float[CHUNK + UnaryKernels.PAD]});
 
     static float[][] buffers() { return BUFS.get(); }
 
@@ -43,12 +44,11 @@ public final class Elementwise {
         it.run(pool, GRAIN / UnaryKernels.cost(op), (xo, oo, unused, n) -> {
             if (fast) { UnaryKernels.apply(op, xs, xo * 4, os, oo * 4, n); return; }
             float[] buf = buffers()[0];
-            MemorySegment bs = MemorySegment.ofArray(buf);
             long sx = it.innerStride(0), so = it.innerStride(1);
             for (int c = 0; c < n; c += CHUNK) {
                 int m = Math.min(CHUNK, n - c);
                 RowIO.load(xt, xs, xo + c * sx, sx, m, buf, 0);
-                UnaryKernels.apply(op, bs, 0, bs, 0, m);
+                UnaryKernels.applyInPlace(op, buf, m);
                 RowIO.store(buf, 0, ot, os, oo + c * so, so, m);
             }
         });
@@ -160,12 +160,13 @@ public final class Elementwise {
             for (int c = 0; c < n; c += CHUNK) {
                 int m = Math.min(CHUNK, n - c);
                 if (fast) {
-                    UnaryKernels.apply(act, gs, (go + c) * 4, b0, 0, m);
+                    MemorySegment.copy(gs, Numerics.F32, (go + c) * 4, buf[0], 0, m);
+                    UnaryKernels.applyInPlace(act, buf[0], m);
                     vv(BinaryOp.MUL, b0, 0, us, (uo + c) * 4, os, (oo + c) * 4, m);
                 } else {
                     RowIO.load(gt, gs, go + c * sg, sg, m, buf[0], 0);
                     RowIO.load(ut, us, uo + c * su, su, m, buf[1], 0);
-                    UnaryKernels.apply(act, b0, 0, b0, 0, m);
+                    UnaryKernels.applyInPlace(act, buf[0], m);
                     vv(BinaryOp.MUL, b0, 0, b1, 0, b0, 0, m);
                     RowIO.store(buf[0], 0, ot, os, oo + c * so, so, m);
                 }

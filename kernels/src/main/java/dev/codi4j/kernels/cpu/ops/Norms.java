@@ -1,5 +1,6 @@
 package dev.codi4j.kernels.cpu.ops;
 
+import dev.codi4j.kernels.cpu.Lanes;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.F;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.L;
 import static dev.codi4j.kernels.cpu.ops.UnaryKernels.ld;
@@ -68,6 +69,16 @@ public final class Norms {
         return v;
     }
 
+    /** A per-feature vector (weight or bias) as F32 memory: in place when it already is, else converted once. */
+    record Vec(MemorySegment seg, long b) {}
+
+    static Vec vec(Tensor t, int n, String name) {
+        if (t == null) return null;
+        Shapes.requireShape(t, name, n);
+        if (t.dtype() == DType.F32 && (t.stride(0) == 1 || n == 1)) return new Vec(t.segment(), t.byteOffset());
+        return new Vec(MemorySegment.ofArray(vector(t, n, name)), 0);
+    }
+
     // ---- softmax -----------------------------------------------------------------------------
 
     public static void softmax(Parallel pool, Tensor x, Tensor out) {
@@ -80,30 +91,30 @@ public final class Norms {
         for (; i <= n - L; i += L) mx = mx.max(ld(xs, xb, i));
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); mx = mx.lanewise(VectorOperators.MAX, ld(xs, xb, i, m), m); }
         float max = mx.reduceLanes(VectorOperators.MAX);
-        FloatVector mv = FloatVector.broadcast(F, max == Float.NEGATIVE_INFINITY ? 0f : max);
-        FloatVector sum = FloatVector.zero(F);
-        for (i = 0; i <= n - L; i += L) {
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i).sub(mv));
-            st(e, os, ob, i);
-            sum = sum.add(e);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(mv));
-            st(e, os, ob, i, m);
-            sum = sum.add(e, m);
-        }
-        float s = sum.reduceLanes(VectorOperators.ADD);
+        float s = expShifted(xs, xb, os, ob, n, max == Float.NEGATIVE_INFINITY ? 0f : max);
         FloatVector inv = FloatVector.broadcast(F, s == 0 ? 0f : 1f / s);
         for (i = 0; i <= n - L; i += L) st(ld(os, ob, i).mul(inv), os, ob, i);
         if (i < n) { VectorMask<Float> m = F.indexInRange(i, n); st(ld(os, ob, i, m).mul(inv), os, ob, i, m); }
+    }
+
+    /** out = e^(x − shift), returning Σ out; one masked loop so exp is inlined once. */
+    private static float expShifted(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float max) {
+        FloatVector shift = FloatVector.broadcast(F, max);
+        FloatVector sum = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector e = VMath.expNonPositive(ld(xs, xb, i, m).sub(shift));
+            st(e, os, ob, i, m);
+            sum = sum.add(e, m);
+        }
+        return VMath.sum(sum);
     }
 
     // ---- layer norm / rms norm -------------------------------------------------------------
 
     public static void layerNorm(Parallel pool, Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "layerNorm weight"), b = vector(bias, d, "layerNorm bias");
+        Vec w = vec(weight, d, "layerNorm weight"), b = vec(bias, d, "layerNorm bias");
         rows(pool, x, out, 3, (xs, xb, os, ob, n) -> layerNormRow(xs, xb, os, ob, n, w, b, eps));
     }
 
@@ -116,7 +127,7 @@ public final class Norms {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; i <= end - 2 * L; i += 2 * L) { a0 = a0.add(ld(s, b, i)); a1 = a1.add(ld(s, b, i + L)); }
             for (; i < end; i += L) { VectorMask<Float> m = F.indexInRange(i, end); a0 = a0.add(ld(s, b, i, m)); }
-            total += a0.add(a1).reduceLanes(VectorOperators.ADD);
+            total += VMath.sum(a0.add(a1));
         }
         return total;
     }
@@ -142,8 +153,8 @@ public final class Norms {
                 a0 = a0.add(d0, m);
                 q0 = q0.add(d0.mul(d0), m);
             }
-            s1 += a0.add(a1).reduceLanes(VectorOperators.ADD);
-            s2 += q0.add(q1).reduceLanes(VectorOperators.ADD);
+            s1 += VMath.sum(a0.add(a1));
+            s2 += VMath.sum(q0.add(q1));
         }
         return new double[] {s1, s2};
     }
@@ -159,7 +170,7 @@ public final class Norms {
         return new double[] {c + d, Math.max(0, cs[1] / n - d * d)};
     }
 
-    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float[] b, float eps) {
+    static void layerNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, Vec b, float eps) {
         double[] mv2 = meanVar(xs, xb, n);
         FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(mv2[1] + eps)));
         // the mean as a float pair: x − hi is exact for x near the mean, so a large mean costs no accuracy
@@ -168,38 +179,38 @@ public final class Norms {
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector y = ld(xs, xb, i).sub(mh).sub(ml).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
+            if (b != null) y = y.add(ld(b.seg, b.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector y = ld(xs, xb, i, m).sub(mh).sub(ml).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
-            if (b != null) y = y.add(FloatVector.fromArray(F, b, i, m));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
+            if (b != null) y = y.add(ld(b.seg, b.b, i, m));
             st(y, os, ob, i, m);
         }
     }
 
     public static void rmsNorm(Parallel pool, Tensor x, Tensor weight, float eps, Tensor out) {
         int d = x.rank() == 0 ? 0 : x.dim(-1);
-        float[] w = vector(weight, d, "rmsNorm weight");
+        Vec w = vec(weight, d, "rmsNorm weight");
         rows(pool, x, out, 2, (xs, xb, os, ob, n) -> rmsNormRow(xs, xb, os, ob, n, w, eps));
     }
 
-    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, float[] w, float eps) {
+    static void rmsNormRow(MemorySegment xs, long xb, MemorySegment os, long ob, int n, Vec w, float eps) {
         double ss = centredSums(xs, xb, n, 0f)[1];
         FloatVector inv = FloatVector.broadcast(F, (float) (1 / Math.sqrt(ss / n + eps)));
         int i = 0;
         for (; i <= n - L; i += L) {
             FloatVector y = ld(xs, xb, i).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i));
             st(y, os, ob, i);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector y = ld(xs, xb, i, m).mul(inv);
-            if (w != null) y = y.mul(FloatVector.fromArray(F, w, i, m));
+            if (w != null) y = y.mul(ld(w.seg, w.b, i, m));
             st(y, os, ob, i, m);
         }
     }

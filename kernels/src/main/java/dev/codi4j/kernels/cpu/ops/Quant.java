@@ -53,46 +53,49 @@ public final class Quant {
         float d = amax / 127f;
         float id = d != 0 ? 1f / d : 0f;
         seg.set(Numerics.I16, at, Float.floatToFloat16(d));
-        for (int i = 0; i < QK; i += L) {
-            FloatVector v = FloatVector.fromArray(F, src, o + i).mul(id);
-            FloatVector a = v.abs();
-            IntVector r = (IntVector) a.convert(VectorOperators.F2I, 0);
-            FloatVector rf = (FloatVector) r.convert(VectorOperators.I2F, 0);
-            r = r.add(1, a.sub(rf).compare(VectorOperators.GE, 0.5f).cast(r.species()));
-            r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(r.species()));
-            ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(seg, at + 2 + i, LE);
-        }
+        for (int i = 0; i < QK; i += L) q8Lanes(src, o + i, id, seg, at + 2 + i);
         return true;
+    }
+
+    /** L values: round-half-away(x·id) as bytes. A method of its own so C2 inlines all of its vector calls. */
+    private static void q8Lanes(float[] src, int o, float id, MemorySegment seg, long at) {
+        FloatVector v = FloatVector.fromArray(F, src, o).mul(id);
+        FloatVector a = v.abs();
+        IntVector r = (IntVector) a.convert(VectorOperators.F2I, 0);
+        FloatVector rf = (FloatVector) r.convert(VectorOperators.I2F, 0);
+        r = r.add(1, a.sub(rf).compare(VectorOperators.GE, 0.5f).cast(r.species()));
+        r = r.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(r.species()));
+        ((ByteVector) r.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(seg, at, LE);
     }
 
     private static boolean q4(float[] src, int o, MemorySegment seg, long at) {
         float amax = amax(src, o);
         if (!(amax <= Float.MAX_VALUE)) return false;
-        float max = 0f;
-        if (amax != 0) {
-            for (int i = 0; i < QK; i += L) { // the first value whose magnitude is the maximum, as the scalar loop keeps it
-                FloatVector v = FloatVector.fromArray(F, src, o + i);
-                VectorMask<Float> hit = v.abs().compare(VectorOperators.EQ, amax);
-                if (hit.anyTrue()) { max = v.lane(hit.firstTrue()); break; }
-            }
-        }
+        float max = amax == 0 ? 0f : firstWithMagnitude(src, o, amax);
         float d = max / -8f;
         float id = d != 0 ? 1f / d : 0f;
         seg.set(Numerics.I16, at, Float.floatToFloat16(d));
-        int half = QK / 2;
-        for (int i = 0; i < half; i += L) {
-            IntVector x0 = nibble(FloatVector.fromArray(F, src, o + i), id);
-            IntVector x1 = nibble(FloatVector.fromArray(F, src, o + half + i), id);
-            IntVector q = x0.or(x1.lanewise(VectorOperators.LSHL, 4));
-            ((ByteVector) q.convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(seg, at + 2 + i, LE);
-        }
+        for (int i = 0; i < QK / 2; i += L) q4Lanes(src, o + i, id, seg, at + 2 + i);
         return true;
     }
 
-    /** {@code min(15, (byte) (x·id + 8.5f))}; the argument is within [0, 17) so the byte cast is the int cast. */
-    private static IntVector nibble(FloatVector x, float id) {
-        IntVector r = (IntVector) x.mul(id).add(8.5f).convert(VectorOperators.F2I, 0);
-        return r.min(15);
+    /** The first value whose magnitude is {@code amax}, as the scalar loop keeps it. */
+    private static float firstWithMagnitude(float[] src, int o, float amax) {
+        for (int i = 0; i < QK; i += L) {
+            VectorMask<Float> hit = FloatVector.fromArray(F, src, o + i).abs().compare(VectorOperators.EQ, amax);
+            if (hit.anyTrue()) return src[o + i + hit.firstTrue()];
+        }
+        return 0f;
+    }
+
+    /**
+     * L bytes: value j in the low nibble, value j+16 in the high one, each
+     * {@code min(15, (byte) (x·id + 8.5f))}; the argument lies in [0, 17), so the byte cast is the int cast.
+     */
+    private static void q4Lanes(float[] src, int o, float id, MemorySegment seg, long at) {
+        IntVector x0 = ((IntVector) FloatVector.fromArray(F, src, o).mul(id).add(8.5f).convert(VectorOperators.F2I, 0)).min(15);
+        IntVector x1 = ((IntVector) FloatVector.fromArray(F, src, o + QK / 2).mul(id).add(8.5f).convert(VectorOperators.F2I, 0)).min(15);
+        ((ByteVector) x0.or(x1.lanewise(VectorOperators.LSHL, 4)).convertShape(VectorOperators.I2B, B, 0)).intoMemorySegment(seg, at, LE);
     }
 
     /** Dequantises {@code blocks} blocks at {@code base} into {@code dst[d..]}. */

@@ -26,15 +26,22 @@ import jdk.incubator.vector.VectorMask;
 public final class Rope {
     private Rope() {}
 
-    private record Table(int[] positions, int rotaryDim, double theta, float[] cos, float[] sin) {
-        boolean matches(int[] pos, int dim, double th) { return rotaryDim == dim && theta == th && Arrays.equals(positions, pos); }
+    /**
+     * cos/sin per (position, pair) for rotate-half; cosPair/sinPair per (position, feature) for the
+     * interleaved layout: both features of pair i carry cos θᵢ, and the sine is −sin θᵢ on the even
+     * feature, +sin θᵢ on the odd one, so out = x·cosPair + swapPairs(x)·sinPair.
+     */
+    private record Table(int[] positions, int rotaryDim, double theta, boolean interleaved, float[] cos, float[] sin, float[] cosPair, float[] sinPair) {
+        boolean matches(int[] pos, int dim, double th, boolean inter) {
+            return rotaryDim == dim && theta == th && interleaved == inter && Arrays.equals(positions, pos);
+        }
     }
 
     private static volatile Table last;
 
-    private static Table table(int[] pos, int rotaryDim, double theta) {
+    private static Table table(int[] pos, int rotaryDim, double theta, boolean interleaved) {
         Table t = last;
-        if (t != null && t.matches(pos, rotaryDim, theta)) return t;
+        if (t != null && t.matches(pos, rotaryDim, theta, interleaved)) return t;
         int half = rotaryDim / 2;
         float[] inv = ReferenceBackend.invFreq(rotaryDim, theta);
         float[] c = new float[pos.length * half], s = new float[pos.length * half];
@@ -45,7 +52,18 @@ public final class Rope {
                 s[p * half + i] = (float) Math.sin(angle);
             }
         }
-        t = new Table(pos.clone(), rotaryDim, theta, c, s);
+        float[] cp = null, sp = null;
+        if (interleaved) {
+            cp = new float[pos.length * rotaryDim];
+            sp = new float[pos.length * rotaryDim];
+            for (int k = 0; k < c.length; k++) {
+                cp[2 * k] = c[k];
+                cp[2 * k + 1] = c[k];
+                sp[2 * k] = -s[k];
+                sp[2 * k + 1] = s[k];
+            }
+        }
+        t = new Table(pos.clone(), rotaryDim, theta, interleaved, c, s, cp, sp);
         last = t;
         return t;
     }
@@ -57,7 +75,7 @@ public final class Rope {
         if (rotaryDim > d || rotaryDim % 2 != 0 || rotaryDim < 0) throw new ShapeException("rope: rotary dim " + rotaryDim + " must be even and ≤ head dim " + d);
         Shapes.requireShape(positions, "rope positions", s);
         if (x.numel() == 0) return;
-        Table tab = table(positions.toIntArray(), rotaryDim, theta);
+        Table tab = table(positions.toIntArray(), rotaryDim, theta, interleaved);
         int half = rotaryDim / 2;
         int rank = x.rank();
         int[] lead = Arrays.copyOf(x.shape(), rank - 3);
@@ -87,7 +105,8 @@ public final class Rope {
                 }
                 int tb = si * half;
                 if (direct) {
-                    rotate(xs, xo * 4, os, oo * 4, tab.cos, tab.sin, tb, half, interleaved);
+                    if (interleaved) rotatePairs(xs, xo * 4, os, oo * 4, tab.cosPair, tab.sinPair, si * rotaryDim, rotaryDim);
+                    else rotate(xs, xo * 4, os, oo * 4, tab.cos, tab.sin, tb, half, false);
                     if (!same && d > rotaryDim) MemorySegment.copy(xs, (xo + rotaryDim) * 4, os, (oo + rotaryDim) * 4, 4L * (d - rotaryDim));
                 } else {
                     RowIO.load(xt, xs, xo, xsD, d, buf, 0);
@@ -96,6 +115,22 @@ public final class Rope {
                 }
             }
         });
+    }
+
+    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> i ^ 1);
+
+    /** Interleaved (GPT-J) rotation of the first n features of one F32 row: pairs (2i, 2i+1). */
+    static void rotatePairs(MemorySegment xs, long xb, MemorySegment os, long ob, float[] cp, float[] sp, int tb, int n) {
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector x = ld(xs, xb, i);
+            st(x.mul(FloatVector.fromArray(F, cp, tb + i)).add(x.rearrange(SWAP).mul(FloatVector.fromArray(F, sp, tb + i))), os, ob, i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n); // n is even, so a pair never straddles the mask
+            FloatVector x = ld(xs, xb, i, m);
+            st(x.mul(FloatVector.fromArray(F, cp, tb + i, m)).add(x.rearrange(SWAP).mul(FloatVector.fromArray(F, sp, tb + i, m))), os, ob, i, m);
+        }
     }
 
     /** Rotates the first 2·half features of one F32 row (byte offsets). */

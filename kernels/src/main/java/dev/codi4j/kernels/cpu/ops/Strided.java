@@ -78,6 +78,15 @@ public final class Strided {
 
     public long numel() { return numel; }
 
+    /** Merged rank (at least 1). */
+    int rank() { return shape.length; }
+
+    int size(int d) { return shape[d]; }
+
+    long stride(int t, int d) { return strides[t][d]; }
+
+    long base(int t) { return base[t]; }
+
     /** Length of the innermost (merged) dimension. */
     public int rowLength() { return shape[shape.length - 1]; }
 
