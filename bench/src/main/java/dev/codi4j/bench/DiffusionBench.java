@@ -1,12 +1,11 @@
 package dev.codi4j.bench;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.codi4j.kernels.cpu.CpuBackend;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.AutoencoderKLConfig;
 import dev.codi4j.loaders.config.UNet2DConditionConfig;
 import dev.codi4j.models.diffusion.RandomWeights;
+import dev.codi4j.models.diffusion.unet.Resampling;
 import dev.codi4j.models.diffusion.unet.UNet2DConditionModel;
 import dev.codi4j.models.diffusion.vae.AutoencoderKL;
 import dev.codi4j.tensor.Backend;
@@ -16,18 +15,13 @@ import dev.codi4j.tensor.HostMemory;
 import dev.codi4j.tensor.Scope;
 import dev.codi4j.tensor.Tensor;
 import dev.codi4j.tensor.spi.BackendProvider;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,7 +38,7 @@ import picocli.CommandLine.Option;
                 "PyTorch runs diffusers' own model code read-only: set DIFFUSERS_SRC to the src/ folder of a diffusers v0.27.2 checkout (see tools/fixtures/diffusion_env.py)."})
 public final class DiffusionBench implements BenchSubcommand, Callable<Integer> {
     @Option(names = "--threads", description = "worker threads for both codi4j and PyTorch (default: all cores)") int threads = 0;
-    @Option(names = "--sizes", split = ",", description = "image sides to time the UNet at (default: ${DEFAULT-VALUE})") List<Integer> sizes = List.of(768, 512);
+    @Option(names = "--sizes", split = ",", description = "image sides to time the UNet at; 0 skips the UNet (default: ${DEFAULT-VALUE})") List<Integer> sizes = List.of(768, 512);
     @Option(names = "--weights", description = "UNet/VAE weight dtype: f16 (a fp16 checkpoint as is), f32, bf16, q8_0 (default: ${DEFAULT-VALUE})") String weights = "f16";
     @Option(names = "--reps", description = "timed repetitions after one warm-up (best is reported; default: ${DEFAULT-VALUE})") int reps = 1;
     @Option(names = "--vae-size", description = "image side for the VAE decode (default: ${DEFAULT-VALUE}; 0 skips)") int vaeSize = 768;
@@ -55,6 +49,9 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
     private final PrintStream out = System.out;
 
     @Override public int order() { return 40; }
+
+    @Option(names = "--peer-env", paramLabel = "KEY=VALUE", description = "extra environment for the PyTorch peer (repeatable), e.g. OMP_WAIT_POLICY=PASSIVE on a machine shared with other jobs")
+    List<String> peerEnv = new ArrayList<>();
 
     private double peak;
     private Parallel pool;
@@ -68,36 +65,39 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             case "q8_0" -> DType.Q8_0;
             default -> throw new IllegalArgumentException("--weights must be f16, f32, bf16 or q8_0, got " + weights);
         };
-        for (int side : sizes) if (side % 64 != 0 || side <= 0) throw new IllegalArgumentException("--sizes must be positive multiples of 64, got " + side);
-        boolean torchOn = !peer.equals("off") && torchAvailable();
+        List<Integer> unetSizes = sizes.stream().filter(v -> v != 0).toList();
+        for (int side : unetSizes) if (side % 64 != 0 || side < 0) throw new IllegalArgumentException("--sizes must be positive multiples of 64 (or 0: no UNet), got " + side);
+        if (vaeSize < 0 || vaeSize % 8 != 0) throw new IllegalArgumentException("--vae-size must be 0 or a multiple of 8, got " + vaeSize);
+        if (reps < 0) throw new IllegalArgumentException("--reps must be ≥ 0");
+        TorchPeer torch = !peer.equals("off") && torchAvailable() ? TorchPeer.start(python, torchScript(), t, peerEnv, out) : null;
         try (Backend backend = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
             pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
             out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, %d threads, weights %s, Java %s%n", backend.name(), t, wdt, Runtime.version());
-            out.println("ceiling: the fp32 FMA peak is measured before and after every timed section; fractions use the highest value seen so far in the run");
-            out.println("(the machine is shared: contention lowers both the peak and the timings; the peer runs interleaved, right before codi4j, on the same threads)");
+            out.println("method: rounds alternate PyTorch then codi4j on the same threads (one warm-up round, then --reps timed rounds; best of each);");
+            out.println("        the fp32 FMA peak is re-measured around every section and fractions use the highest value seen so far.");
 
             long t0 = System.nanoTime();
-            UNet2DConditionConfig ucfg = UNet2DConditionConfig.sd21UnclipH();
-            final UNet2DConditionModel unet = new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), ucfg, wdt == DType.F16 ? null : wdt);
-            out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
+            final UNet2DConditionModel unet = unetSizes.isEmpty() ? null
+                    : new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), UNet2DConditionConfig.sd21UnclipH(), wdt == DType.F16 ? null : wdt);
+            if (unet != null) out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
 
-            for (int side : sizes) {
+            for (int side : unetSizes) {
                 int lat = side / 8;
-                Map<String, Double> torch = torchOn ? runTorch(t, List.of(side), 0) : Map.of();
+                String name = "unet step " + side + "² cfg batch 2";
                 double flops = unetFlops(backend, unet, lat);
                 Tensor x = random(backend, 1, 2, 4, lat, lat), ctx = random(backend, 2, 2, 77, 1024), cls = random(backend, 3, 2, 2048);
                 HostMemory.resetPeak();
                 measurePeak();
-                double best = time("unet step " + side + "² cfg batch 2", () -> {
+                double[] best = rounds(name, torch, "unet", side, () -> {
                     try (Scope sc = Scope.open()) {
                         unet.forward(backend, x, new float[] {981}, ctx, cls);
                     }
                 });
                 measurePeak();
-                result("unet step " + side + "² cfg batch 2", best, flops, torch.get("unet_" + side));
+                result(name, best[0], flops, best[1]);
                 out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations), %.0f MiB peak RSS so far%n", "  memory " + side + "²",
                         HostMemory.peakBytes() / 1048576.0, peakRssMiB());
-                if (torch.containsKey("peak_rss_mib")) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "  peer torch peak RSS " + side + "²", torch.get("peak_rss_mib"));
+                if (torch != null && torch.alive()) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "  peer torch peak RSS so far", torch.peakRssMiB());
                 if (profile) {
                     OpProfiler prof = new OpProfiler(backend);
                     long s = System.nanoTime();
@@ -111,62 +111,86 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             HostMemory.trim();
 
             if (vaeSize > 0) {
-                if (vaeSize % 8 != 0) throw new IllegalArgumentException("--vae-size must be a multiple of 8, got " + vaeSize);
-                Map<String, Double> torch = torchOn ? runTorch(t, List.of(), vaeSize) : Map.of();
                 AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
                 int lat = vaeSize / 8;
                 Tensor z = random(backend, 4, 1, 4, lat, lat);
                 double flops = vaeFlops(backend, vae, lat);
                 HostMemory.resetPeak();
                 measurePeak();
-                double best = time("vae decode " + vaeSize + "²", () -> {
+                String name = "vae decode " + vaeSize + "²";
+                double[] best = rounds(name, torch, "vae", vaeSize, () -> {
                     try (Scope sc = Scope.open()) {
                         vae.decode(backend, z);
                     }
                 });
                 measurePeak();
-                result("vae decode " + vaeSize + "²", best, flops, torch.get("vae_" + vaeSize));
-                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations)%n", "  memory vae " + vaeSize + "²", HostMemory.peakBytes() / 1048576.0);
+                result(name, best[0], flops, best[1]);
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (UNet + VAE weights + activations)%n", "  memory vae " + vaeSize + "²", HostMemory.peakBytes() / 1048576.0);
+                if (profile) {
+                    OpProfiler prof = new OpProfiler(backend);
+                    long s = System.nanoTime();
+                    try (Scope sc = Scope.open()) {
+                        vae.decode(prof, z);
+                    }
+                    out.printf(Locale.ROOT, "profile of one vae decode %d² (%.2f s wall):%n", vaeSize, (System.nanoTime() - s) / 1e9);
+                    prof.print(out);
+                }
             }
             out.printf(Locale.ROOT, "%-44s %9.0f MiB (VmHWM of this JVM: weights, activations, pooled buffers, heap)%n", "peak RSS", peakRssMiB());
+            if (torch != null && torch.alive()) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "peer torch peak RSS", torch.peakRssMiB());
             out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (highest of the run)%n", "ceiling fp32 FMA peak", peak / 1e9);
+        } finally {
+            if (torch != null) torch.close();
         }
         return 0;
     }
 
     private void measurePeak() { peak = Math.max(peak, Rooflines.fmaPeak(pool, 20_000_000L, 3)); }
 
-    /** One warm-up, then the best of {@code reps} timed runs (the warm-up itself when reps is 0). */
-    private double time(String name, Runnable r) {
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i <= reps; i++) {
+    /** Warm-up round then {@code reps} timed rounds, each PyTorch first then codi4j; returns {best codi4j, best torch or NaN}. */
+    private double[] rounds(String name, TorchPeer torch, String kind, int side, Runnable ours) {
+        double bestOurs = Double.MAX_VALUE, bestTorch = Double.MAX_VALUE;
+        for (int r = 0; r <= reps; r++) {
+            double tt = torch == null ? Double.NaN : torch.time(kind, side);
             long s = System.nanoTime();
-            r.run();
+            ours.run();
             double sec = (System.nanoTime() - s) / 1e9;
-            if (i > 0 || reps == 0) best = Math.min(best, sec);
-            if (i == 0 && reps > 0) out.printf(Locale.ROOT, "%-44s %9.2f s   (warm-up)%n", name, sec);
+            boolean counts = r > 0 || reps == 0;
+            if (counts) {
+                bestOurs = Math.min(bestOurs, sec);
+                if (!Double.isNaN(tt)) bestTorch = Math.min(bestTorch, tt);
+            }
+            out.printf(Locale.ROOT, "  %-42s codi4j %8.2f s   torch %8s%s%n", name + " round " + r, sec,
+                    Double.isNaN(tt) ? "-" : String.format(Locale.ROOT, "%.2f s", tt), counts ? "" : "   (warm-up)");
         }
-        return best;
+        return new double[] {bestOurs, bestTorch == Double.MAX_VALUE ? Double.NaN : bestTorch};
     }
 
-    private void result(String name, double sec, double flops, Double torchSec) {
+    private void result(String name, double sec, double flops, double torchSec) {
         double gf = flops / sec / 1e9;
-        String peerTxt = torchSec == null ? "  torch: not run" : String.format(Locale.ROOT, "  torch %.2f s → codi4j/torch speed %.2f×", torchSec, torchSec / sec);
-        out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  %.2f of FMA peak  (%.0f GFLOP)%s%n", name, sec, gf, gf * 1e9 / peak, flops / 1e9, peerTxt);
+        String peerTxt = Double.isNaN(torchSec) ? "  torch: not run" : String.format(Locale.ROOT, "  torch %.2f s → codi4j/torch speed %.2f×", torchSec, torchSec / sec);
+        out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  %.2f of FMA peak  (%.0f GFLOP of the upstream graph)%s%n", name, sec, gf, gf * 1e9 / peak, flops / 1e9, peerTxt);
     }
 
+    /** The multiply-add work of the upstream graph (upsampling then a 3×3 convolution, as diffusers and PyTorch run it). */
     private static double unetFlops(Backend b, UNet2DConditionModel unet, int lat) {
         FlopCounter fc = new FlopCounter(b);
+        boolean old = Resampling.phaseDecomposition(false);
         try (Scope s = Scope.open()) {
             unet.forward(fc, random(b, 1, 2, 4, lat, lat), new float[] {981}, random(b, 2, 2, 77, 1024), random(b, 3, 2, 2048));
+        } finally {
+            Resampling.phaseDecomposition(old);
         }
         return fc.flops();
     }
 
     private static double vaeFlops(Backend b, AutoencoderKL vae, int lat) {
         FlopCounter fc = new FlopCounter(b);
+        boolean old = Resampling.phaseDecomposition(false);
         try (Scope s = Scope.open()) {
             vae.decode(fc, random(b, 4, 1, 4, lat, lat));
+        } finally {
+            Resampling.phaseDecomposition(old);
         }
         return fc.flops();
     }
@@ -202,47 +226,5 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
         if (peer.equals("on")) throw new IllegalStateException("cannot run the PyTorch peer: " + why);
         out.println("peer torch skipped: " + why);
         return false;
-    }
-
-    /** Runs bench/diffusion_torch.py (PEERS.md's best PyTorch configuration) for some sizes and reads its JSON result line. */
-    private Map<String, Double> runTorch(int t, List<Integer> unetSizes, int vae) {
-        Map<String, Double> res = new LinkedHashMap<>();
-        Path script = torchScript();
-        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--threads", Integer.toString(t), "--reps", Integer.toString(reps),
-                "--vae-size", Integer.toString(vae), "--sizes"));
-        for (int s : unetSizes) cmd.add(Integer.toString(s));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.remove("OPENBLAS_CORETYPE");
-        env.remove("OPENBLAS_L2_SIZE");
-        if (Files.isDirectory(Path.of("/usr/lib/x86_64-linux-gnu/openblas-openmp"))) env.put("LD_LIBRARY_PATH", "/usr/lib/x86_64-linux-gnu/openblas-openmp");
-        if (Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"))) {
-            env.put("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
-            env.put("MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1");
-        }
-        env.put("ATEN_CPU_CAPABILITY", "avx512");
-        env.put("OMP_NUM_THREADS", Integer.toString(t));
-        out.println("peer torch: " + String.join(" ", cmd) + "  (OpenMP OpenBLAS, jemalloc, avx512, channels-last, inference_mode)");
-        try {
-            Process p = pb.start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    if (line.startsWith("RESULT ")) {
-                        JsonObject o = JsonParser.parseString(line.substring(7)).getAsJsonObject();
-                        for (var e : o.entrySet()) res.put(e.getKey(), e.getValue().getAsDouble());
-                    } else {
-                        out.println("  torch| " + line);
-                    }
-                }
-            }
-            int rc = p.waitFor();
-            if (rc != 0) out.println("peer torch exited with " + rc);
-        } catch (IOException e) {
-            out.println("peer torch failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return res;
     }
 }

@@ -7,9 +7,7 @@ import dev.codi4j.models.diffusion.pipelines.DiffusionPipeline;
 import dev.codi4j.models.diffusion.pipelines.GenerationRequest;
 import dev.codi4j.models.diffusion.pipelines.GenerationResult;
 import dev.codi4j.tensor.Backend;
-import dev.codi4j.tensor.Backends;
 import dev.codi4j.tensor.DType;
-import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -61,11 +59,7 @@ final class DiffusionOptions {
             description = "Output PNG (prompt, seed, steps, scheduler, guidance stored in its text chunks); several images get -1, -2, ... (default: ${DEFAULT-VALUE})")
     Path out;
 
-    @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Backend: cpu, reference, ... (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Worker threads; 0 = all cores (default: ${DEFAULT-VALUE})")
-    int threads;
+    @picocli.CommandLine.Mixin DeviceOptions device;
 
     @Option(names = "--dtype", paramLabel = "TYPE", description = "Hold weights as f32, f16, bf16 or q8_0 (linear layers; convolutions stay f16) (default: as stored)")
     String dtype;
@@ -76,10 +70,7 @@ final class DiffusionOptions {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar")
     boolean quiet;
 
-    Backend backend() {
-        if (threads < 0) throw new IllegalArgumentException("--threads must be ≥ 0, got " + threads);
-        return Backends.create(device, new BackendProvider.Options(threads, 0));
-    }
+    Backend backend() { return device.create(); }
 
     DiffusionPipeline open(Backend b) throws IOException {
         DiffusionPipeline.Options o = DiffusionPipeline.Options.defaults().withScheduler(scheduler);

