@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** Options the CoDi-2 commands share (a picocli mixin): where the model is, and generation overrides. */
 final class Codi2Options {
-    @Option(names = {"-c", "--config"}, paramLabel = "JSON", description = "The codi2.json naming the model's parts (see models/README-codi2.md)")
+    @Option(names = {"-c", "--config"}, paramLabel = "JSON", description = "The codi2.json naming the model's parts (see docs/codi2.md)")
     Path config;
 
     @Option(names = "--device", paramLabel = "NAME", defaultValue = "cpu", description = "Backend: cpu, reference, ... (default: ${DEFAULT-VALUE})")

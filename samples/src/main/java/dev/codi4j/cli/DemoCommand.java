@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 "turn 1 sends a photo, a sound and an instruction and gets text and a picture back;",
                 "turn 2 sends the generated picture back with an edit instruction.",
                 "Everything real runs (loaders, Llama + LoRA, projectors, splicing, output features, routing, PNG writing);",
-                "the weights are random, so the words and pictures mean nothing. See models/README-codi2.md for real checkpoints."},
+                "the weights are random, so the words and pictures mean nothing. See docs/codi2.md for real checkpoints."},
         footer = {"", "Then try the same model interactively:  codi4j chat --config <cache>/v1/codi2.json"})
 public final class DemoCommand implements CliCommand, Callable<Integer> {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -92,7 +92,7 @@ public final class DemoCommand implements CliCommand, Callable<Integer> {
         }
         w.println(String.format(Locale.ROOT, "%nDone in %.1f s. These weights are RANDOM: the output only shows that every stage runs.", (System.nanoTime() - t0) * 1e-9));
         w.println("To run real checkpoints (Llama-2-7b-chat, ImageBind-huge, SD2.1-unCLIP), write a codi2.json as described in");
-        w.println("models/README-codi2.md and run:  codi4j generate --config codi2.json --prompt '...' --image a.png --audio b.wav");
+        w.println("docs/codi2.md and run:  codi4j generate --config codi2.json --prompt '...' --image a.png --audio b.wav");
         w.println("No trained CoDi-2 projector weights are public; without them codi4j runs in ImageBind-direct mode.");
         w.flush();
         return 0;

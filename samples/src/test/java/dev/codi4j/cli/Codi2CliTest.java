@@ -50,7 +50,7 @@ class Codi2CliTest {
         Path out = tmp.resolve("demo-out");
         Run r = run("demo", "--out", out.toString(), "--cache", cache.toString(), "-q");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("RANDOM weights") && r.out().contains("README-codi2.md"), r.out());
+        assertTrue(r.out().contains("RANDOM weights") && r.out().contains("docs/codi2.md"), r.out());
         assertTrue(r.out().contains("an edit of generated image 1"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("image-1.png")) && Files.isRegularFile(out.resolve("image-2.png")));
         String md = Files.readString(out.resolve("transcript.md"));

@@ -20,7 +20,7 @@ import java.util.Map;
  * <p>{@code -Dcodi4j.cuda.tensorCores=f16x2} (default: x split into two halves, float-like accuracy),
  * {@code f16} (x rounded to half once, PyTorch-fp16-like) or {@code off} (the SIMT GEMM).
  *
- * <p>NOT VERIFIED ON HARDWARE: no GPU was available while this was written; see kernels/README-gpu.md.
+ * <p>NOT VERIFIED ON HARDWARE: no GPU was available while this was written; see docs/gpu.md.
  */
 public final class CudaBackend extends GpuBackend {
     static final KernelRef MMA = new KernelRef("dev/codi4j/kernels/cuda/gemm_mma.cu", "linear_f16_mma");

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * draining the stream.
  *
  * <p>NOT VERIFIED ON HARDWARE: written against cuda.h / nvrtc.h and unit-tested without a GPU (see
- * kernels/README-gpu.md); run CudaBackendTest on a GPU machine before trusting it.
+ * docs/gpu.md); run CudaBackendTest on a GPU machine before trusting it.
  */
 public final class CudaRuntime implements GpuRuntime {
     private static final Logger LOG = LoggerFactory.getLogger(CudaRuntime.class);

@@ -124,7 +124,7 @@ public record CoDi2Config(Path source, Component llm, DType llmDType, Path token
     /** Reads a codi2.json, resolving relative paths against its folder. Files are not opened yet. */
     public static CoDi2Config read(Path file) throws IOException {
         if (!Files.isRegularFile(file))
-            throw new NoSuchFileException(file.toString(), null, "CoDi-2 config not found; pass the path of a codi2.json (see models/README-codi2.md), "
+            throw new NoSuchFileException(file.toString(), null, "CoDi-2 config not found; pass the path of a codi2.json (see docs/codi2.md), "
                     + "or run 'codi4j demo' to make one for the tiny demo model");
         if (Files.size(file) > 1 << 20) throw new ConfigException(file + " is larger than 1 MiB; a codi2.json is small, is this the right file?");
         return parse(Files.readString(file, StandardCharsets.UTF_8), file.toAbsolutePath());

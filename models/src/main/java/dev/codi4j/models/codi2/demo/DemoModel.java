@@ -140,7 +140,7 @@ public final class DemoModel {
 
         Files.writeString(dir.resolve("codi2.json"), """
                 {
-                  "_comment": "codi4j demo model: every weight is random. See models/README-codi2.md for real checkpoints.",
+                  "_comment": "codi4j demo model: every weight is random. See docs/codi2.md for real checkpoints.",
                   "llm": "llm",
                   "codi2_weights": "codi2/codi2_weights.safetensors",
                   "lora_alpha": %d,
