@@ -1,6 +1,8 @@
 package dev.codi4j.bench;
 
+import dev.codi4j.cli.DeviceOptions;
 import dev.codi4j.kernels.cpu.CpuBackend;
+import dev.codi4j.kernels.gpu.GpuBackend;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.AutoencoderKLConfig;
 import dev.codi4j.loaders.config.UNet2DConditionConfig;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,16 +35,23 @@ import picocli.CommandLine.Option;
  * the VAE decode, peak resident memory, GFLOP/s (work counted from the same graph) against the FMA
  * peak measured in the same run, and PyTorch CPU side by side — diffusers' own UNet2DConditionModel /
  * AutoencoderKL run by {@code bench/diffusion_torch.py} in PEERS.md's best configuration, same threads.
+ *
+ * <p>With {@code --device opencl} (or cuda) the UNet and VAE run on that backend; the FMA peak and the
+ * PyTorch CPU peer measure the CPU and are skipped there with a line saying so, and the memory lines
+ * give the device's tensor bytes. {@code --size tiny} runs the tiny UNet and VAE of the tests (default
+ * sides 64; a smoke run, e.g. on PoCL).
  */
 @Command(name = "diffusion", mixinStandardHelpOptions = true,
         description = {"SD 2.1-unCLIP UNet step (CFG, batch 2) at 768² and 512², VAE decode, peak RSS, GFLOP/s vs FMA peak, and PyTorch CPU side by side.",
                 "PyTorch runs diffusers' own model code read-only: set DIFFUSERS_SRC to the src/ folder of a diffusers v0.27.2 checkout (see tools/fixtures/diffusion_env.py)."})
 public final class DiffusionBench implements BenchSubcommand, Callable<Integer> {
-    @Option(names = "--threads", description = "worker threads for both codi4j and PyTorch (default: all cores)") int threads = 0;
-    @Option(names = "--sizes", split = ",", description = "image sides to time the UNet at; 0 skips the UNet (default: ${DEFAULT-VALUE})") List<Integer> sizes = List.of(768, 512);
+    @Mixin DeviceOptions device = new DeviceOptions();
+    @Option(names = "--size", description = "sd21 (the real SD 2.1-unCLIP UNet and VAE) or tiny (the tiny test UNet and VAE, no PyTorch peer:"
+            + " a smoke run, e.g. on PoCL) (default: ${DEFAULT-VALUE})") String size = "sd21";
+    @Option(names = "--sizes", split = ",", description = "image sides to time the UNet at; 0 skips the UNet (default: 768,512; 64 with --size tiny)") List<Integer> sizes;
     @Option(names = "--weights", description = "UNet/VAE weight dtype: f16 (a fp16 checkpoint as is), f32, bf16, q8_0 (default: ${DEFAULT-VALUE})") String weights = "f16";
     @Option(names = "--reps", description = "timed repetitions after one warm-up (best is reported; default: ${DEFAULT-VALUE})") int reps = 1;
-    @Option(names = "--vae-size", description = "image side for the VAE decode (default: ${DEFAULT-VALUE}; 0 skips)") int vaeSize = 768;
+    @Option(names = "--vae-size", description = "image side for the VAE decode (default: 768, 64 with --size tiny; 0 skips)") Integer vaeSize;
     @Option(names = "--peer", description = "PyTorch peer: auto (when torch and DIFFUSERS_SRC are found), on, off (default: ${DEFAULT-VALUE})") String peer = "auto";
     @Option(names = "--python", description = "python with torch 1.13+ (default: ${DEFAULT-VALUE})") String python = "/usr/bin/python3";
     @Option(names = "--profile", description = "also print the time per op kind of one UNet step per size (extra run)") boolean profile;
@@ -55,9 +65,22 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
 
     private double peak;
     private Parallel pool;
+    /** Whether the backend computes on the host (so the CPU FMA peak applies). */
+    private boolean host = true;
 
     @Override public Integer call() throws Exception {
-        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int t = device.threads() > 0 ? device.threads() : Runtime.getRuntime().availableProcessors();
+        boolean tiny = switch (size.toLowerCase(Locale.ROOT)) {
+            case "sd21" -> false;
+            case "tiny" -> true;
+            default -> throw new IllegalArgumentException("--size must be sd21 or tiny, not '" + size + "'");
+        };
+        if (sizes == null) sizes = tiny ? List.of(64) : List.of(768, 512);
+        int vaeSize = this.vaeSize != null ? this.vaeSize : tiny ? 64 : 768;
+        UNet2DConditionConfig unetConfig = tiny ? UNet2DConditionConfig.tiny() : UNet2DConditionConfig.sd21UnclipH();
+        AutoencoderKLConfig vaeConfig = tiny ? AutoencoderKLConfig.tiny() : AutoencoderKLConfig.sd21();
+        int ctxDim = unetConfig.cross_attention_dim()[0], classDim = unetConfig.projection_class_embeddings_input_dim();
+        boolean hostDevice = device.name().equals("cpu") || device.name().equals("reference");
         DType wdt = switch (weights.toLowerCase(Locale.ROOT)) {
             case "f16" -> DType.F16;
             case "f32" -> DType.F32;
@@ -69,34 +92,43 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
         for (int side : unetSizes) if (side % 64 != 0 || side < 0) throw new IllegalArgumentException("--sizes must be positive multiples of 64 (or 0: no UNet), got " + side);
         if (vaeSize < 0 || vaeSize % 8 != 0) throw new IllegalArgumentException("--vae-size must be 0 or a multiple of 8, got " + vaeSize);
         if (reps < 0) throw new IllegalArgumentException("--reps must be ≥ 0");
-        TorchPeer torch = !peer.equals("off") && torchAvailable() ? TorchPeer.start(python, torchScript(), t, peerEnv, out) : null;
-        try (Backend backend = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
-            pool = backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
-            out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, %d threads, weights %s, Java %s%n", backend.name(), t, wdt, Runtime.version());
-            out.println("method: rounds alternate PyTorch then codi4j on the same threads (one warm-up round, then --reps timed rounds; best of each);");
-            out.println("        the fp32 FMA peak is re-measured around every section and fractions use the highest value seen so far.");
+        if (!hostDevice || tiny) {
+            if (peer.equals("on")) throw new IllegalStateException("cannot run the PyTorch peer with " + (tiny ? "--size tiny (it runs the real SD shapes)" : "--device " + device.name() + " (it runs on the CPU)"));
+        }
+        TorchPeer torch = hostDevice && !tiny && !peer.equals("off") && torchAvailable() ? TorchPeer.start(python, torchScript(), t, peerEnv, out) : null;
+        try (Backend backend = device.name().equals("cpu") ? Backends.create("cpu", new BackendProvider.Options(t, device.index())) : device.create()) {
+            host = backend.device().isHost();
+            pool = !host ? null : backend instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
+            if (host) out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, %d threads, weights %s, Java %s%n", backend.name(), t, wdt, Runtime.version());
+            else out.printf(Locale.ROOT, "codi4j bench diffusion: backend %s, device %s, weights %s, Java %s%n", backend.name(), backend, wdt, Runtime.version());
+            if (tiny) out.println("size: the tiny test UNet and VAE (a smoke run of the same code, not a benchmark of SD); no PyTorch peer");
+            if (!host) out.printf("ceiling and peer: skipped on %s: the FMA peak and PyTorch run on the CPU, not this device; each round stops after %s.synchronize()%n", backend.name(), backend.name());
+            if (host) out.println("method: rounds alternate PyTorch then codi4j on the same threads (one warm-up round, then --reps timed rounds; best of each);");
+            else out.println("method: one warm-up round, then --reps timed rounds; best kept.");
+            if (host) out.println("        the fp32 FMA peak is re-measured around every section and fractions use the highest value seen so far.");
 
             long t0 = System.nanoTime();
             final UNet2DConditionModel unet = unetSizes.isEmpty() ? null
-                    : new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), UNet2DConditionConfig.sd21UnclipH(), wdt == DType.F16 ? null : wdt);
-            if (unet != null) out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, HostMemory.liveBytes() / 1048576.0);
+                    : new UNet2DConditionModel(backend, new RandomWeights(DType.F16, false), unetConfig, wdt == DType.F16 ? null : wdt);
+            if (unet != null) out.printf(Locale.ROOT, "%-44s %9.1f s   (random %s weights, %.0f MiB live)%n", "unet build", (System.nanoTime() - t0) / 1e9, wdt, liveBytes(backend) / 1048576.0);
 
             for (int side : unetSizes) {
                 int lat = side / 8;
                 String name = "unet step " + side + "² cfg batch 2";
-                double flops = unetFlops(backend, unet, lat);
-                Tensor x = random(backend, 1, 2, 4, lat, lat), ctx = random(backend, 2, 2, 77, 1024), cls = random(backend, 3, 2, 2048);
+                double flops = unetFlops(backend, unet, lat, ctxDim, classDim);
+                Tensor x = random(backend, 1, 2, 4, lat, lat), ctx = random(backend, 2, 2, 77, ctxDim), cls = random(backend, 3, 2, classDim);
                 HostMemory.resetPeak();
                 measurePeak();
                 double[] best = rounds(name, torch, "unet", side, () -> {
                     try (Scope sc = Scope.open()) {
                         unet.forward(backend, x, new float[] {981}, ctx, cls);
+                        backend.synchronize();
                     }
                 });
                 measurePeak();
                 result(name, best[0], flops, best[1]);
-                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (weights + activations), %.0f MiB peak RSS so far%n", "  memory " + side + "²",
-                        HostMemory.peakBytes() / 1048576.0, peakRssMiB());
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB %stensors (weights + activations%s), %.0f MiB peak RSS so far%n", "  memory " + side + "²",
+                        peakBytes(backend) / 1048576.0, host ? "" : "device ", host ? "" : "; peak of the run", peakRssMiB());
                 if (torch != null && torch.alive()) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "  peer torch peak RSS so far", torch.peakRssMiB());
                 if (profile) {
                     OpProfiler prof = new OpProfiler(backend);
@@ -111,8 +143,8 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             HostMemory.trim();
 
             if (vaeSize > 0) {
-                AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), AutoencoderKLConfig.sd21(), wdt == DType.F16 ? null : wdt);
-                int lat = vaeSize / 8;
+                AutoencoderKL vae = new AutoencoderKL(backend, new RandomWeights(DType.F16, false), vaeConfig, wdt == DType.F16 ? null : wdt);
+                int lat = vaeSize / vaeConfig.downsampleFactor();
                 Tensor z = random(backend, 4, 1, 4, lat, lat);
                 double flops = vaeFlops(backend, vae, lat);
                 HostMemory.resetPeak();
@@ -121,11 +153,12 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
                 double[] best = rounds(name, torch, "vae", vaeSize, () -> {
                     try (Scope sc = Scope.open()) {
                         vae.decode(backend, z);
+                        backend.synchronize();
                     }
                 });
                 measurePeak();
                 result(name, best[0], flops, best[1]);
-                out.printf(Locale.ROOT, "%-44s %9.0f MiB tensors (UNet + VAE weights + activations)%n", "  memory vae " + vaeSize + "²", HostMemory.peakBytes() / 1048576.0);
+                out.printf(Locale.ROOT, "%-44s %9.0f MiB %stensors (UNet + VAE weights + activations%s)%n", "  memory vae " + vaeSize + "²", peakBytes(backend) / 1048576.0, host ? "" : "device ", host ? "" : "; peak of the run");
                 if (profile) {
                     OpProfiler prof = new OpProfiler(backend);
                     long s = System.nanoTime();
@@ -138,14 +171,20 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
             }
             out.printf(Locale.ROOT, "%-44s %9.0f MiB (VmHWM of this JVM: weights, activations, pooled buffers, heap)%n", "peak RSS", peakRssMiB());
             if (torch != null && torch.alive()) out.printf(Locale.ROOT, "%-44s %9.0f MiB%n", "peer torch peak RSS", torch.peakRssMiB());
-            out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (highest of the run)%n", "ceiling fp32 FMA peak", peak / 1e9);
+            if (host) out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (highest of the run)%n", "ceiling fp32 FMA peak", peak / 1e9);
         } finally {
             if (torch != null) torch.close();
         }
         return 0;
     }
 
-    private void measurePeak() { peak = Math.max(peak, Rooflines.fmaPeak(pool, 20_000_000L, 3)); }
+    private void measurePeak() { if (host) peak = Math.max(peak, Rooflines.fmaPeak(pool, 20_000_000L, 3)); }
+
+    /** Bytes of live tensors: host memory, or the device pool of a GPU backend. */
+    private static long liveBytes(Backend b) { return b instanceof GpuBackend g ? g.liveBytes() : HostMemory.liveBytes(); }
+
+    /** Highest live bytes: host memory since the last reset, or the device pool's peak of the whole run on a GPU backend. */
+    private static long peakBytes(Backend b) { return b instanceof GpuBackend g ? g.peakBytes() : HostMemory.peakBytes(); }
 
     /** Warm-up round then {@code reps} timed rounds, each PyTorch first then codi4j; returns {best codi4j, best torch or NaN}. */
     private double[] rounds(String name, TorchPeer torch, String kind, int side, Runnable ours) {
@@ -169,15 +208,19 @@ public final class DiffusionBench implements BenchSubcommand, Callable<Integer> 
     private void result(String name, double sec, double flops, double torchSec) {
         double gf = flops / sec / 1e9;
         String peerTxt = Double.isNaN(torchSec) ? "  torch: not run" : String.format(Locale.ROOT, "  torch %.2f s → codi4j/torch speed %.2f×", torchSec, torchSec / sec);
+        if (!host) {
+            out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  (%.2f GFLOP of the upstream graph)%s%n", name, sec, gf, flops / 1e9, peerTxt);
+            return;
+        }
         out.printf(Locale.ROOT, "%-44s %9.2f s   %7.1f GFLOP/s  %.2f of FMA peak  (%.0f GFLOP of the upstream graph)%s%n", name, sec, gf, gf * 1e9 / peak, flops / 1e9, peerTxt);
     }
 
     /** The multiply-add work of the upstream graph (upsampling then a 3×3 convolution, as diffusers and PyTorch run it). */
-    private static double unetFlops(Backend b, UNet2DConditionModel unet, int lat) {
+    private static double unetFlops(Backend b, UNet2DConditionModel unet, int lat, int ctxDim, int classDim) {
         FlopCounter fc = new FlopCounter(b);
         boolean old = Resampling.phaseDecomposition(false);
         try (Scope s = Scope.open()) {
-            unet.forward(fc, random(b, 1, 2, 4, lat, lat), new float[] {981}, random(b, 2, 2, 77, 1024), random(b, 3, 2, 2048));
+            unet.forward(fc, random(b, 1, 2, 4, lat, lat), new float[] {981}, random(b, 2, 2, 77, ctxDim), random(b, 3, 2, classDim));
         } finally {
             Resampling.phaseDecomposition(old);
         }

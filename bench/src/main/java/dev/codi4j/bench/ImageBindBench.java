@@ -2,6 +2,7 @@ package dev.codi4j.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.codi4j.cli.DeviceOptions;
 import dev.codi4j.kernels.cpu.CpuBackend;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.weights.Weights;
@@ -30,6 +31,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,12 +40,18 @@ import picocli.CommandLine.Option;
  * images/s and clips/s, the GFLOP/s reached and its fraction of the FP32 FMA peak measured in the same
  * run, and — where Debian's PyTorch is installed — the same towers in PyTorch CPU (bench/imagebind_torch.py,
  * run in the configuration PEERS.md found best) with the speed ratio.
+ *
+ * <p>With {@code --device opencl} (or cuda) the towers run on that backend; the FMA peak and the
+ * PyTorch CPU peer measure the CPU and are skipped there with a line saying so. {@code --size small}
+ * builds towers of width 128 and 2 blocks with the real inputs (a smoke run, e.g. on PoCL).
  */
 @Command(name = "imagebind", mixinStandardHelpOptions = true,
         description = {"ImageBind-huge vision and audio towers at real size (random weights): images/s, clips/s, GFLOP/s,",
                 "fraction of the FMA peak measured in the same run, and PyTorch CPU side by side with the ratio."})
 public final class ImageBindBench implements BenchSubcommand, Callable<Integer> {
-    @Option(names = "--threads", description = "worker threads for both sides (default: all cores)") int threads = 0;
+    @Mixin DeviceOptions device = new DeviceOptions();
+    @Option(names = "--size", description = "huge (the real towers) or small (width 128, 2 blocks, real inputs: a smoke run, e.g. on PoCL) (default: ${DEFAULT-VALUE})")
+    String size = "huge";
     @Option(names = "--images", description = "images per vision forward (default: ${DEFAULT-VALUE})") int images = 1;
     @Option(names = "--clips", description = "2-second clips per audio forward (default: ${DEFAULT-VALUE}: one recording)") int clips = 3;
     @Option(names = "--reps", description = "timed repetitions after a warm-up, best taken (default: ${DEFAULT-VALUE})") int reps = 3;
@@ -59,14 +67,25 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
     @Override public int order() { return 30; }
 
     @Override public Integer call() throws Exception {
-        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int t = device.threads() > 0 ? device.threads() : Runtime.getRuntime().availableProcessors();
         DType dt = DType.parse(dtype);
-        ImageBindConfig c = ImageBindConfig.huge();
-        try (Backend b = Backends.create("cpu", new BackendProvider.Options(t, 0))) {
-            Parallel pool = b instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
-            out.printf(Locale.ROOT, "codi4j bench imagebind: ImageBind-huge towers, random %s weights, backend %s, %d threads, Java %s%n",
-                    dt.name().toLowerCase(Locale.ROOT), b.name(), t, Runtime.version());
-            double peak = Rooflines.fmaPeak(pool, 40_000_000L, 3);
+        ImageBindConfig c = switch (size.toLowerCase(Locale.ROOT)) {
+            case "huge" -> ImageBindConfig.huge();
+            case "small" -> small();
+            default -> throw new IllegalArgumentException("--size must be huge or small, not '" + size + "'");
+        };
+        String towers = size.equalsIgnoreCase("huge") ? "ImageBind-huge towers" : "small ImageBind towers (width 128, 2 blocks)";
+        try (Backend b = device.name().equals("cpu") ? Backends.create("cpu", new BackendProvider.Options(t, device.index())) : device.create()) {
+            boolean host = b.device().isHost();
+            Parallel pool = !host ? null : b instanceof CpuBackend cpu ? cpu.pool() : new Parallel(t);
+            if (host) out.printf(Locale.ROOT, "codi4j bench imagebind: %s, random %s weights, backend %s, %d threads, Java %s%n",
+                    towers, dt.name().toLowerCase(Locale.ROOT), b.name(), t, Runtime.version());
+            else {
+                out.printf(Locale.ROOT, "codi4j bench imagebind: %s, random %s weights, backend %s, device %s, Java %s%n",
+                        towers, dt.name().toLowerCase(Locale.ROOT), b.name(), b, Runtime.version());
+                out.printf("ceiling and peer: skipped on %s: the FMA peak and PyTorch run on the CPU, not this device; each time stops after the output is back on the host%n", b.name());
+            }
+            double peak = host ? Rooflines.fmaPeak(pool, 40_000_000L, 3) : Double.NaN;
 
             long t0 = System.nanoTime();
             Map<String, Tensor> tensors = RandomImageBind.weights(c, EnumSet.of(Modality.VISION, Modality.AUDIO), 1, dt);
@@ -78,10 +97,10 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
 
             double visionFlop = flop(model, Modality.VISION, c.vision().embedDim(), 3 * c.kernelSize()[0] * c.kernelSize()[1] * c.kernelSize()[2]);
             double audioFlop = flop(model, Modality.AUDIO, c.audio().embedDim(), c.audioKernelSize() * c.audioKernelSize());
-            Tensor vx = random(1, images, 3, 224, 224), ax = random(2, clips, 1, c.audioNumMelBins(), c.audioTargetLen());
+            Tensor vx = b.toDevice(random(1, images, 3, 224, 224)), ax = b.toDevice(random(2, clips, 1, c.audioNumMelBins(), c.audioTargetLen()));
             run(b, model, Modality.VISION, vx); // warm-up: JIT, buffers
             run(b, model, Modality.AUDIO, ax);
-            Peer torch = noTorch ? null : Peer.start(this, t);
+            Peer torch = noTorch || !host ? null : Peer.start(this, t);
             // rounds alternate codi4j and the peer on the same input sizes; the best of each is kept
             double vs = Double.MAX_VALUE, as = Double.MAX_VALUE, tv = Double.MAX_VALUE, ta = Double.MAX_VALUE;
             try {
@@ -94,9 +113,11 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
             } finally {
                 if (torch != null) torch.close();
             }
-            peak = Math.max(peak, Rooflines.fmaPeak(pool, 40_000_000L, 3)); // the ceiling again after the load, best kept
-            out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (best of the measurements before and after)%n", "ceiling fp32 FMA peak", peak / 1e9);
-            report("vision ViT-H/14 224² batch " + images, images, "images/s", vs, images * visionFlop, peak);
+            if (host) {
+                peak = Math.max(peak, Rooflines.fmaPeak(pool, 40_000_000L, 3)); // the ceiling again after the load, best kept
+                out.printf(Locale.ROOT, "%-44s %9.1f GFLOP/s (best of the measurements before and after)%n", "ceiling fp32 FMA peak", peak / 1e9);
+            }
+            report((size.equalsIgnoreCase("huge") ? "vision ViT-H/14 224² batch " : "vision small ViT/14 224² batch ") + images, images, "images/s", vs, images * visionFlop, peak);
             report("audio 128x204 mel batch " + clips, clips, "clips/s", as, clips * audioFlop, peak);
             if (torch != null) {
                 out.printf(Locale.ROOT, "peer pytorch %s, %d threads (bench/imagebind_torch.py, PEERS.md configuration, rounds alternated with codi4j)%n", torch.version, torch.threads);
@@ -109,6 +130,14 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
             }
         }
         return 0;
+    }
+
+    /** Towers of width 128 and 2 blocks (4 heads) with the real stems and inputs: a smoke run of the same code on slow devices. */
+    static ImageBindConfig small() {
+        ImageBindConfig h = ImageBindConfig.huge();
+        ImageBindConfig.Tower tw = new ImageBindConfig.Tower(128, 2, 4);
+        return new ImageBindConfig(128, tw, tw, tw, tw, tw, tw, h.videoFrames(), h.kernelSize(), h.audioKernelSize(), h.audioStride(),
+                h.audioNumMelBins(), h.audioTargetLen(), h.depthKernelSize(), h.thermalKernelSize(), h.imuKernelSize(), h.textVocabSize(), h.textContextLength());
     }
 
     /** FLOPs of one single-clip forward: stem convolution + trunk (attention included) + head. */
@@ -128,7 +157,12 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
         try (Scope s = Scope.open()) {
             Tensor e = m.encode(b, mod, x);
             b.synchronize();
-            if (!Float.isFinite(e.toFloatArray()[0])) throw new IllegalStateException(mod.key() + " tower produced a non-finite output");
+            Tensor h = b.toHost(e);
+            try {
+                if (!Float.isFinite(h.toFloatArray()[0])) throw new IllegalStateException(mod.key() + " tower produced a non-finite output");
+            } finally {
+                if (h != e) h.close();
+            }
         }
     }
 
@@ -170,6 +204,10 @@ public final class ImageBindBench implements BenchSubcommand, Callable<Integer> 
 
     private void report(String name, int n, String unit, double seconds, double flop, double peak) {
         double gfs = flop / seconds / 1e9;
+        if (Double.isNaN(peak)) {
+            out.printf(Locale.ROOT, "%-44s %9.3f %-9s %7.1f GFLOP/s  (%.3f s, %.1f GFLOP)%n", "codi4j " + name, n / seconds, unit, gfs, seconds, flop / 1e9);
+            return;
+        }
         out.printf(Locale.ROOT, "%-44s %9.3f %-9s %7.1f GFLOP/s %5.2f of fma peak  (%.3f s, %.1f GFLOP)%n",
                 "codi4j " + name, n / seconds, unit, gfs, gfs * 1e9 / peak, seconds, flop / 1e9);
     }

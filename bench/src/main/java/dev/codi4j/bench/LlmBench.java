@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.codi4j.cli.DeviceOptions;
 import dev.codi4j.kernels.cpu.CpuBackend;
 import dev.codi4j.kernels.cpu.Parallel;
 import dev.codi4j.loaders.config.LlamaConfig;
@@ -13,12 +14,10 @@ import dev.codi4j.models.llama.LlamaLoader;
 import dev.codi4j.models.llama.LlamaState;
 import dev.codi4j.models.llama.LlamaWeights;
 import dev.codi4j.tensor.Backend;
-import dev.codi4j.tensor.Backends;
 import dev.codi4j.tensor.DType;
 import dev.codi4j.tensor.HostMemory;
 import dev.codi4j.tensor.Sampling;
 import dev.codi4j.tensor.Tensor;
-import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,11 +56,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     @Option(names = "--model", description = "a real checkpoint (HF folder, .safetensors, .gguf or hub id) instead of random weights")
     String model;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "backend (default: ${DEFAULT-VALUE})")
-    String device;
-
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores (default: ${DEFAULT-VALUE})")
-    int threads;
+    @CommandLine.Mixin DeviceOptions device = new DeviceOptions();
 
     @Option(names = "--kv-dtype", defaultValue = "f16", description = "KV cache dtype, f16 (as llama.cpp) or f32 (default: ${DEFAULT-VALUE})")
     String kvDtype;
@@ -108,15 +103,18 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     @Override public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
         String llamaBench = llamaBenchPath == null || llamaBenchPath.isBlank() ? null : llamaBenchPath;
-        try (Backend real = Backends.create(device, new BackendProvider.Options(threads, 0))) {
+        try (Backend real = device.create()) {
             if (profile) ops = new OpProfiler(real);
             Backend backend = profile ? ops : real;
-            int t = real.threads();
+            // a GPU backend reports 1 thread; the host bandwidth probe (and llama-bench) then use the --threads or all cores
+            int t = real instanceof CpuBackend ? real.threads() : device.threads() > 0 ? device.threads() : Runtime.getRuntime().availableProcessors();
             double bandwidth;
             if (real instanceof CpuBackend cpu) bandwidth = Rooflines.memoryReadBandwidth(cpu.pool(), bandwidthBytes, 5);
             else try (Parallel pool = new Parallel(t)) { bandwidth = Rooflines.memoryReadBandwidth(pool, bandwidthBytes, 5); }
             out.printf(Locale.ROOT, "machine: %d cores, backend %s with %d threads; memory read bandwidth %.1f GB/s (Rooflines probe, %d threads, %d MiB, best of 5)%n",
                     Runtime.getRuntime().availableProcessors(), backend.name(), t, bandwidth / 1e9, t, bandwidthBytes >> 20);
+            if (!(real instanceof CpuBackend))
+                out.printf("device: %s; the bandwidth above is the host's, so the roofline fractions below compare this device against host memory%n", real);
             hwmReset = resetPeakRss();
 
             Path file = null;
@@ -210,6 +208,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                 st.reset();
                 long t0 = System.nanoTime();
                 m.prefill(st, ids);
+                m.backend().synchronize();
                 double s = (System.nanoTime() - t0) * 1e-9;
                 best = Math.max(best, prompt / s);
                 out.printf(Locale.ROOT, "  prefill %d tokens: %.2f s = %.2f tok/s%n", prompt, s, prompt / s);

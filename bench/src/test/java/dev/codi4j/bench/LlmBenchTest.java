@@ -3,7 +3,10 @@ package dev.codi4j.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.codi4j.kernels.opencl.OpenClBackendProvider;
+import dev.codi4j.tensor.spi.BackendProvider;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -44,6 +47,18 @@ class LlmBenchTest {
         assertTrue(number(out, "peak RSS \\(VmHWM\\): ([0-9.]+) GiB") > 0);
         assertTrue(out.matches("(?s).*time per op in decode @8:\\s+op .*linear Q8_0\\s+[0-9.]+\\s+75 .*"), out);
         assertTrue(out.contains("time per op in prefill:"), out);
+    }
+
+    /** The tiny model on the OpenCL backend (PoCL on a CPU-only machine): device-resident weights and KV cache, filled at random for the decode contexts. */
+    @Test void tinyRunOnOpenCl() {
+        BackendProvider.Availability a = new OpenClBackendProvider().availability();
+        assumeTrue(a.available(), () -> "OpenCL bench test skipped: " + a.reason());
+        String out = run("--device", "opencl", "--size", "tiny", "--prompt", "16", "--gen", "4", "--ctx", "8,32", "--reps", "1", "--bandwidth-bytes", "16777216", "--llama-bench", "");
+        assertTrue(out.contains("backend opencl"), out);
+        assertTrue(out.contains("device: opencl backend on opencl:0"), out);
+        assertTrue(number(out, "prefill 16 tokens: ([0-9.]+) tok/s") > 0);
+        assertTrue(number(out, "decode @8: ([0-9.]+) tok/s") > 0);
+        assertTrue(number(out, "decode @32: ([0-9.]+) tok/s") > 0);
     }
 
     @Test void ggufRunComparesWithLlamaBenchOnTheSameFile(@TempDir Path tmp) throws IOException {

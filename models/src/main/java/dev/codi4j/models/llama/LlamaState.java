@@ -23,6 +23,7 @@ import java.util.List;
 public final class LlamaState implements AutoCloseable {
     private final int capacity, maxBatch, modelMaxContext;
     private final DType cacheDType;
+    private final Backend backend;
     private int position;
 
     final Tensor[] keys, values;          // per layer (1, Hk, capacity, D)
@@ -40,6 +41,7 @@ public final class LlamaState implements AutoCloseable {
         if (cacheDType != DType.F32 && cacheDType != DType.F16)
             throw new IllegalArgumentException("the KV cache holds F32 or F16, not " + cacheDType);
         this.cacheDType = cacheDType;
+        this.backend = b;
         if (capacity <= 0) throw new IllegalArgumentException("context length must be positive, is " + capacity);
         if (capacity > c.maxPositionEmbeddings())
             throw new IllegalArgumentException("context length " + capacity + " exceeds the model's max_position_embeddings " + c.maxPositionEmbeddings()
@@ -130,21 +132,33 @@ public final class LlamaState implements AutoCloseable {
         Sampling.Rng rng = new Sampling.Rng(seed);
         for (Tensor[] kv : new Tensor[][] {keys, values}) {
             for (Tensor t : kv) {
-                if (!t.device().isHost()) throw new UnsupportedOperationException("fillRandomForBenchmark needs a host cache");
-                MemorySegment s = t.segment();
-                long count = t.numel();
-                for (long i = 0; i < count; i += 64) {
-                    float r = (float) (rng.nextDouble() - 0.5);
-                    long end = Math.min(count, i + 64);
-                    for (long j = i; j < end; j++) {
-                        float x = r * (1 + (j & 7) * 0.1f);
-                        if (cacheDType == DType.F16) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, j, Float.floatToFloat16(x));
-                        else s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, x);
+                if (t.device().isHost()) {
+                    fillRandom(t, rng);
+                } else {
+                    // a device-resident cache (GPU backends): fill a host tensor, upload it, copy it into the cache
+                    try (Tensor h = Tensor.allocate(cacheDType, t.shape())) {
+                        fillRandom(h, rng);
+                        try (Tensor d = backend.toDevice(h)) { backend.copy(d, t); }
                     }
                 }
             }
         }
+        backend.synchronize();
         position = n;
+    }
+
+    private void fillRandom(Tensor t, Sampling.Rng rng) {
+        MemorySegment s = t.segment();
+        long count = t.numel();
+        for (long i = 0; i < count; i += 64) {
+            float r = (float) (rng.nextDouble() - 0.5);
+            long end = Math.min(count, i + 64);
+            for (long j = i; j < end; j++) {
+                float x = r * (1 + (j & 7) * 0.1f);
+                if (cacheDType == DType.F16) s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, j, Float.floatToFloat16(x));
+                else s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, j, x);
+            }
+        }
     }
 
     void advance(int n) { position += n; }
