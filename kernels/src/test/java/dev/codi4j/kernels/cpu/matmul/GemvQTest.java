@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The int8-activation Q4_0 GEMV ({@link GemvQ}) against a scalar implementation of the same math
- * written out here: activations quantised per block of 32 (scale max|x|/127, round to nearest), the
+ * written out here: activations quantised per block of 32 (scale max|x|/127, round to nearest even), the
  * integer block sums Σ(w_q − 8)·q exact, the row Σ_b (d_b·dx_b)·isum_b. The quantised activations and
  * the integer sums must match exactly; the final float sum only up to float accumulation (the kernel
  * adds the blocks in lanes, the scalar code in double): 4·(number of blocks)·eps·Σ_b|d_b·dx_b·isum_b|,
@@ -34,7 +34,7 @@ class GemvQTest {
             for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(x[32 * b + i]));
             dx[b] = amax / 127f;
             float id = amax == 0 ? 0 : 127f / amax;
-            for (int i = 0; i < 32; i++) q[32 * b + i] = Math.round(x[32 * b + i] * id);
+            for (int i = 0; i < 32; i++) q[32 * b + i] = (int) Math.rint(x[32 * b + i] * id);
         }
         return q;
     }
