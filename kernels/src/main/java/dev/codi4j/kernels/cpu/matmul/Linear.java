@@ -13,7 +13,9 @@ import java.util.Arrays;
  * {@code out = x · wᵀ + bias} (PyTorch's {@code nn.Linear}) with w (N, K) in F32, F16, BF16, Q8_0 or
  * Q4_0, read in place. Up to {@link #GEMV_MAX_ROWS} activation rows go to the streaming GEMV
  * kernels (decode); more rows go to the blocked GEMM, which dequantises weights into its packed
- * panels (prefill, encoders).
+ * panels (prefill, encoders). A single row against Q4_0 weights is quantised to int8 blocks first
+ * ({@link GemvQ}, llama.cpp's numerics: about 1e-3 relative difference from the F32-activation result
+ * that the other paths compute).
  */
 public final class Linear {
     private Linear() {}
@@ -74,9 +76,15 @@ public final class Linear {
             if (xColStride == 4) MemorySegment.copy(xs, Numerics.F32, xRows[r], x, r * ldx, k);
             else for (int i = 0; i < k; i++) x[r * ldx + i] = xs.get(Numerics.F32, xRows[r] + i * xColStride);
         }
-        float[] sums = Gemv.blockSums(dt, x, m, k, ldx);
+        boolean q8act = m == 1 && dt == DType.Q4_0 && GemvQ.AVAILABLE;
+        float[] sums = q8act ? null : Gemv.blockSums(dt, x, m, k, ldx);
+        GemvQ.Act act = q8act ? GemvQ.quantise(x, 0, k) : null;
         int nb = k / 32;
-        Parallel.RangeBody body = m == 1
+        Parallel.RangeBody body = q8act
+                ? (worker, j0, j1) -> { // one Q4_0 row against int8-quantised activations (see GemvQ)
+                    for (int j = j0; j < j1; j++) os.set(Numerics.F32, oRows[0] + 4L * j, GemvQ.dotQ4(ws, wBase + j * wRowStride, act) + (bias == null ? 0 : bias[j]));
+                }
+                : m == 1
                 ? (worker, j0, j1) -> { // x (16 KiB for K = 4096) stays in L1: one pass over each weight row
                     float[] res = new float[4];
                     for (int j = j0; j < j1; j++) {
