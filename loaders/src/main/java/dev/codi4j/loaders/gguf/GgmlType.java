@@ -41,6 +41,12 @@ public enum GgmlType {
      */
     public DType loadDType() { return dtype != null ? dtype : dequantized() ? DType.F16 : null; }
 
+    /** Whether {@code fileDType} (a {@code TensorInfo.fileDType()}) names a GGML type codi4j dequantises at load. */
+    public static boolean isDequantized(String fileDType) {
+        for (GgmlType t : values()) if (t.name().equals(fileDType)) return t.dequantized();
+        return false;
+    }
+
     public static GgmlType byId(long id) {
         for (GgmlType t : values()) if (t.id == id) return t;
         return null;

@@ -337,9 +337,12 @@ public final class GgufFile implements TensorSource {
         }
         StringBuilder types = new StringBuilder();
         for (var e : byType.entrySet()) types.append(types.isEmpty() ? "" : ", ").append(e.getValue()[0]).append(' ').append(e.getKey());
-        LOG.info("{}: {} tensors ({}) are in GGML types codi4j does not compute with and are dequantised at load: {} MiB in the file, {} MiB as F16"
-                + " (the default), {} MiB as Q8_0 (--dtype q8_0)", description(), byType.values().stream().mapToLong(c -> c[0]).sum(), types,
-                fileBytes >> 20, f16Bytes >> 20, (f16Bytes / 2 / 32 * 34) >> 20);
+        LOG.info("{}: {} tensors ({}) are in GGML types codi4j does not compute with and are dequantised at load: {} MiB in the file,"
+                + " {} MiB as F16 (read as stored), {} MiB as Q8_0 (asked for, e.g. --dtype q8_0)", description(), byType.values().stream().mapToLong(c -> c[0]).sum(),
+                types, mib(fileBytes), mib(f16Bytes), mib(f16Bytes / 2 / 32 * 34));
+    }
+
+    private static String mib(long bytes) { return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
     }
 
     /** Raw bytes of a tensor of any type. */
