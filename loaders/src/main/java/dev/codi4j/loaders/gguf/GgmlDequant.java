@@ -17,8 +17,9 @@ import java.nio.ByteOrder;
  * values to nearest-even.
  *
  * <p>Work is done in chunks of whole blocks copied into a reused byte array; nothing is allocated per
- * block or per element, and every read is inside the array (the caller checks the source holds
- * exactly {@code blocks × blockBytes} bytes).
+ * block or per element, and every read is inside the array ({@link #dequantize} checks the source
+ * holds exactly the blocks the output needs). Tensors of 2M elements or more are split into contiguous
+ * block ranges decoded in parallel (common fork-join pool); the result does not depend on the split.
  */
 final class GgmlDequant {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -26,6 +27,8 @@ final class GgmlDequant {
     private static final int QK_K = 256;
     /** Blocks per chunk: 64 K-quant blocks = 16384 elements. */
     private static final int CHUNK_BLOCKS = 64;
+    /** Elements per parallel task at least (below 2 × this a tensor is done on the calling thread). */
+    private static final long PARALLEL_MIN_ELEMENTS = 1 << 20;
 
     private GgmlDequant() {}
 
@@ -49,12 +52,23 @@ final class GgmlDequant {
         if (src.byteSize() != blocks * type.blockBytes || out.numel() != blocks * type.blockSize)
             throw new IllegalArgumentException(src.byteSize() + " bytes of " + type + " do not fill " + out.describe());
         MemorySegment dst = out.data();
+        // large tensors in parallel: contiguous ranges of blocks, each with its own buffers, writing disjoint output
+        int parts = (int) Math.min(Math.max(1, Runtime.getRuntime().availableProcessors()), Math.max(1, blocks * type.blockSize / PARALLEL_MIN_ELEMENTS));
+        if (parts == 1) {
+            range(type, src, dst, to, 0, blocks);
+        } else {
+            java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> range(type, src, dst, to, blocks * p / parts, blocks * (p + 1) / parts));
+        }
+    }
+
+    /** Dequantises blocks {@code [from, to)} of {@code src} into the same elements of {@code dst}. */
+    private static void range(GgmlType type, MemorySegment src, MemorySegment dst, DType to, long from, long end) {
         byte[] buf = new byte[CHUNK_BLOCKS * type.blockBytes];
         float[] y = new float[CHUNK_BLOCKS * type.blockSize];
         short[] h = to == DType.F16 ? new short[y.length] : null;
-        long dstElem = 0;
-        for (long b0 = 0; b0 < blocks; b0 += CHUNK_BLOCKS) {
-            int n = (int) Math.min(CHUNK_BLOCKS, blocks - b0);
+        long dstElem = from * type.blockSize;
+        for (long b0 = from; b0 < end; b0 += CHUNK_BLOCKS) {
+            int n = (int) Math.min(CHUNK_BLOCKS, end - b0);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, b0 * type.blockBytes, buf, 0, n * type.blockBytes);
             for (int i = 0; i < n; i++) block(type, buf, i * type.blockBytes, y, i * type.blockSize);
             int m = n * type.blockSize;
@@ -129,33 +143,40 @@ final class GgmlDequant {
      */
     private static void q2_k(byte[] b, int o, float[] y, int yo) {
         float d = f16(b, o + 80), dmin = f16(b, o + 82);
-        for (int sb = 0; sb < 16; sb++) {
-            int s = u8(b, o + sb);
-            float dl = d * (s & 0xF), ml = dmin * (s >> 4);
-            for (int k = 0; k < 16; k++) {
-                int e = sb * 16 + k, g = e >> 7, j = (e >> 5) & 3, l = e & 31;
-                int q = (u8(b, o + 16 + g * 32 + l) >> (2 * j)) & 3;
-                y[yo + e] = dl * q - ml;
+        for (int g = 0; g < 2; g++) {
+            for (int j = 0; j < 4; j++) {
+                for (int half = 0; half < 2; half++) {
+                    int s = u8(b, o + g * 8 + j * 2 + half); // scale of elements 128g + 32j + 16half ..+15
+                    float dl = d * (s & 0xF), ml = dmin * (s >> 4);
+                    int qs = o + 16 + g * 32 + half * 16, ye = yo + g * 128 + j * 32 + half * 16;
+                    for (int l = 0; l < 16; l++) y[ye + l] = dl * ((u8(b, qs + l) >> (2 * j)) & 3) - ml;
+                }
             }
         }
     }
 
     /**
      * block_q3_K: 32 bytes hmask, 64 bytes of 2-bit quants, 12 bytes of packed 6-bit signed scales, fp16 d.
-     * q = low two bits − 4 when the element's hmask bit is 0; y = (d·(scale − 32))·q.
+     * Element e = 128g + 32j + l: low bits 2j..2j+1 of qs[32g + l], minus 4 when bit e/32 of hmask[l] is 0;
+     * y = (d·(scale − 32))·q.
      */
     private static void q3_k(byte[] b, int o, float[] y, int yo) {
         float d = f16(b, o + 108);
         int sc = o + 96;
-        for (int sb = 0; sb < 16; sb++) {
-            int low = sb < 8 ? u8(b, sc + sb) & 0xF : u8(b, sc + sb - 8) >> 4;
-            int high = (u8(b, sc + 8 + (sb & 3)) >> (2 * (sb >> 2))) & 3;
-            float dl = d * ((low | high << 4) - 32);
-            for (int k = 0; k < 16; k++) {
-                int e = sb * 16 + k, g = e >> 7, j = (e >> 5) & 3, l = e & 31;
-                int ql = (u8(b, o + 32 + g * 32 + l) >> (2 * j)) & 3;
-                int hbit = (u8(b, o + l) >> (e >> 5)) & 1;
-                y[yo + e] = dl * (ql - ((hbit ^ 1) << 2));
+        for (int g = 0; g < 2; g++) {
+            for (int j = 0; j < 4; j++) {
+                for (int half = 0; half < 2; half++) {
+                    int sb = g * 8 + j * 2 + half;
+                    int low = sb < 8 ? u8(b, sc + sb) & 0xF : u8(b, sc + sb - 8) >> 4;
+                    int high = (u8(b, sc + 8 + (sb & 3)) >> (2 * (sb >> 2))) & 3;
+                    float dl = d * ((low | high << 4) - 32);
+                    int bit = g * 4 + j, qs = o + 32 + g * 32, ye = yo + g * 128 + j * 32;
+                    for (int l = half * 16; l < half * 16 + 16; l++) {
+                        int ql = (u8(b, qs + l) >> (2 * j)) & 3;
+                        int hbit = (u8(b, o + l) >> bit) & 1;
+                        y[ye + l] = dl * (ql - ((hbit ^ 1) << 2));
+                    }
+                }
             }
         }
     }
@@ -196,18 +217,23 @@ final class GgmlDequant {
 
     /**
      * block_q6_K: 128 bytes low nibbles, 64 bytes high 2-bit pairs, 16 signed 8-bit scales, fp16 d.
-     * Element 128g + r: low nibble {@code r/64} of ql[64g + r%64], high bits {@code r/32} of
-     * qh[32g + r%32]; y = (d·sc)·(q − 32).
+     * For half g and l &lt; 32, qh[32g + l] holds the high bits of elements 128g + l, +32, +64, +96,
+     * whose low nibbles are ql[64g + l] low, ql[64g + 32 + l] low, ql[64g + l] high, ql[64g + 32 + l]
+     * high; y = (d·sc)·(q − 32), sc one per 16 elements.
      */
     private static void q6_k(byte[] b, int o, float[] y, int yo) {
         float d = f16(b, o + 208);
-        for (int sb = 0; sb < 16; sb++) {
-            float dl = d * b[o + 192 + sb];
-            for (int k = 0; k < 16; k++) {
-                int e = sb * 16 + k, g = e >> 7, r = e & 127;
-                int ql = (u8(b, o + g * 64 + (r & 63)) >> (4 * (r >> 6))) & 0xF;
-                int qh = (u8(b, o + 128 + g * 32 + (r & 31)) >> (2 * (r >> 5))) & 3;
-                y[yo + e] = dl * ((ql | qh << 4) - 32);
+        for (int g = 0; g < 2; g++) {
+            int ql = o + g * 64, qh = o + 128 + g * 32, sc = o + 192 + g * 8, ye = yo + g * 128;
+            for (int half = 0; half < 2; half++) {
+                float d0 = d * b[sc + half], d1 = d * b[sc + half + 2], d2 = d * b[sc + half + 4], d3 = d * b[sc + half + 6];
+                for (int l = half * 16; l < half * 16 + 16; l++) {
+                    int h = u8(b, qh + l), lo = u8(b, ql + l), hi = u8(b, ql + 32 + l);
+                    y[ye + l] = d0 * (((lo & 0xF) | (h & 3) << 4) - 32);
+                    y[ye + l + 32] = d1 * (((hi & 0xF) | ((h >> 2) & 3) << 4) - 32);
+                    y[ye + l + 64] = d2 * (((lo >> 4) | ((h >> 4) & 3) << 4) - 32);
+                    y[ye + l + 96] = d3 * (((hi >> 4) | ((h >> 6) & 3) << 4) - 32);
+                }
             }
         }
     }

@@ -111,6 +111,30 @@ class GgufDequantTest {
         }
     }
 
+    /** A tensor large enough to be split across threads gives the same values as decoding its blocks one by one. */
+    @Test void parallelSplitMatchesBlockByBlock() {
+        for (GgmlType t : List.of(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_1)) {
+            int blocks = (5 << 20) / t.blockSize + 3; // ~5M elements, an odd block count
+            byte[] raw = new byte[blocks * t.blockBytes];
+            new Random(t.id).nextBytes(raw);
+            for (int k = 0; k < blocks; k++) { // finite fp16 scales where each type keeps them
+                int at = t == GgmlType.Q6_K ? k * t.blockBytes + 208 : k * t.blockBytes;
+                raw[at + 1] &= 0x3F;
+                if (t != GgmlType.Q6_K) raw[at + 3] &= 0x3F;
+            }
+            try (Tensor out = Tensor.allocate(DType.F32, blocks * t.blockSize)) {
+                GgmlDequant.dequantize(t, MemorySegment.ofArray(raw), out);
+                float[] got = out.toFloatArray(), y = new float[t.blockSize];
+                for (int k = 0; k < blocks; k += 997) {
+                    GgmlDequant.block(t, raw, k * t.blockBytes, y, 0);
+                    assertArrayEquals(y, Arrays.copyOfRange(got, k * t.blockSize, (k + 1) * t.blockSize), 0f, t + " block " + k);
+                }
+                GgmlDequant.block(t, raw, (blocks - 1) * t.blockBytes, y, 0);
+                assertArrayEquals(y, Arrays.copyOfRange(got, (blocks - 1) * t.blockSize, blocks * t.blockSize), 0f, t + " last block");
+            }
+        }
+    }
+
     /** A hand-made Q4_K block checked against the formula written out: y = d·sc·q − dmin·m per sub-block. */
     @Test void q4kByHand() {
         byte[] b = new byte[144];
