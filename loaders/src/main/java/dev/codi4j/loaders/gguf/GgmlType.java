@@ -4,8 +4,10 @@ import dev.codi4j.tensor.DType;
 
 /**
  * GGML tensor types as numbered in GGUF files, with their block size and bytes per block (gguf-py's
- * GGML_QUANT_SIZES). Only some map to a codi4j {@link DType}; the others can be listed and sized
- * (so a file using them still validates) but not read.
+ * GGML_QUANT_SIZES). Some map to a codi4j {@link DType} and are read zero copy; Q4_1, Q5_0, Q5_1 and
+ * the K-quants Q2_K to Q8_K are {@linkplain #dequantized() dequantised at load} (to F16 when read as
+ * stored); the others (IQ*, TQ*, Q8_1, MXFP4, I16, F64) can be listed and sized (so a file using them
+ * still validates) but not read.
  */
 public enum GgmlType {
     F32(0, 1, 4, DType.F32), F16(1, 1, 2, DType.F16), Q4_0(2, 32, 18, DType.Q4_0), Q4_1(3, 32, 20, null),
@@ -28,6 +30,21 @@ public enum GgmlType {
         this.blockSize = blockSize;
         this.blockBytes = blockBytes;
         this.dtype = dtype;
+    }
+
+    /** Whether codi4j reads this type by dequantising it at load (it has no {@link DType} of its own). */
+    public boolean dequantized() { return dtype == null && GgmlDequant.supports(this); }
+
+    /**
+     * The dtype a tensor of this type has once read as stored: {@link #dtype} for the types codi4j
+     * holds, F16 for the {@linkplain #dequantized() dequantised} ones, null when it cannot be read.
+     */
+    public DType loadDType() { return dtype != null ? dtype : dequantized() ? DType.F16 : null; }
+
+    /** Whether {@code fileDType} (a {@code TensorInfo.fileDType()}) names a GGML type codi4j dequantises at load. */
+    public static boolean isDequantized(String fileDType) {
+        for (GgmlType t : values()) if (t.name().equals(fileDType)) return t.dequantized();
+        return false;
     }
 
     public static GgmlType byId(long id) {

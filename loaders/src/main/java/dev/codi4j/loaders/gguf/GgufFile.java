@@ -6,6 +6,9 @@ import dev.codi4j.loaders.SegmentReader;
 import dev.codi4j.loaders.weights.TensorInfo;
 import dev.codi4j.loaders.weights.TensorSource;
 import dev.codi4j.loaders.weights.WeightsException;
+import dev.codi4j.tensor.Backends;
+import dev.codi4j.tensor.DType;
+import dev.codi4j.tensor.Device;
 import dev.codi4j.tensor.Storage;
 import dev.codi4j.tensor.Tensor;
 import java.io.IOException;
@@ -18,18 +21,30 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A memory-mapped GGUF file (versions 2 and 3, little-endian): metadata key/values of every type,
  * tensor infos, alignment ({@code general.alignment}, default 32) and the data section. Tensors of
- * types codi4j holds (F32, F16, BF16, Q8_0, Q4_0, I8, I32, I64) are zero-copy views; other GGML types
- * are listed and validated but cannot be read.
+ * types codi4j holds (F32, F16, BF16, Q8_0, Q4_0, I8, I32, I64) are zero-copy views.
+ *
+ * <p>Tensors in Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K or Q8_K (what llama.cpp's Q4_K_M,
+ * Q5_K_S, Q3_K_L, ... files hold) are dequantised when read, into a new host tensor: read as stored
+ * ({@link #tensor(String)}, {@code Weights.get(name, shape)}) they become F16, which keeps ggml's
+ * float32 values to F16 rounding at 2 bytes per weight (a Q4_K matrix grows about 3.6×); asked for
+ * F32 they are decoded straight to F32 (exactly gguf-py's values); asked for another floating dtype
+ * (BF16, Q8_0, Q4_0) they are decoded to F32 and converted, so {@code --dtype q8_0} keeps a Q4_K_M
+ * model at about 1.9× its file size. The first such read of a file logs at INFO which types are
+ * converted and what they cost. The remaining GGML types (IQ*, TQ*, Q8_1, MXFP4, I16, F64) are
+ * listed and validated but cannot be read.
  *
  * <p>Shapes are exposed in PyTorch order: GGUF stores {@code ne[0]} as the innermost (fastest)
  * dimension, so a GGUF tensor with {@code ne = [4096, 11008]} is the PyTorch {@code [11008, 4096]}.
  * Names are GGUF's ({@code blk.0.attn_q.weight}), not Hugging Face's.
  */
 public final class GgufFile implements TensorSource {
+    private static final Logger LOG = LoggerFactory.getLogger(GgufFile.class);
     public static final int MAGIC = 0x46554747; // "GGUF" little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
     /** Upper bound on elements of one string array: bounds heap use for hostile files (real vocabularies have < 1M). */
@@ -54,6 +69,7 @@ public final class GgufFile implements TensorSource {
     private final Map<String, GgufTensor> tensors;
     private final long alignment;
     private final long dataOffset;
+    private final java.util.concurrent.atomic.AtomicBoolean loggedDequant = new java.util.concurrent.atomic.AtomicBoolean();
 
     private GgufFile(MappedFile file, int version, Map<String, GgufValue> kv, Map<String, GgufTensor> tensors, long alignment, long dataOffset) {
         this.file = file;
@@ -249,21 +265,84 @@ public final class GgufFile implements TensorSource {
 
     @Override public TensorInfo info(String name) {
         GgufTensor t = tensors.get(name);
-        return t == null ? null : new TensorInfo(name, t.type.name(), t.type.dtype, t.shape(), description());
+        return t == null ? null : new TensorInfo(name, t.type.name(), t.type.loadDType(), t.shape(), description());
     }
 
-    @Override public Tensor tensor(String name) {
+    /** The tensor as stored: a zero-copy view, or for a dequantised type (Q4_K, ...) a new F16 host tensor. */
+    @Override public Tensor tensor(String name) { return tensor(name, null); }
+
+    /**
+     * As {@link #tensor(String)}, but a dequantised type (Q4_K, ...) asked for F32 is decoded straight
+     * to F32, and asked for another floating dtype (BF16, Q8_0, Q4_0) is decoded to F32 and converted
+     * to it. Types codi4j holds are returned as stored whatever {@code wanted} is.
+     */
+    @Override public Tensor tensor(String name, DType wanted) {
         GgufTensor t = tensors.get(name);
         if (t == null) throw new WeightsException("tensor '" + name + "' is not in " + description());
+        if (t.type.dequantized()) return dequantized(t, wanted);
         if (t.type.dtype == null)
             throw new WeightsException("tensor '" + name + "' in " + description() + " is GGML type " + t.type
-                    + ", which codi4j cannot read (supported: F32, F16, BF16, Q8_0, Q4_0); convert the model with --outtype f16, q8_0 or q4_0");
+                    + ", which codi4j cannot read (supported: F32, F16, BF16, Q8_0, Q4_0 as stored; Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K dequantised at load);"
+                    + " requantise the model with llama-quantize to one of those (e.g. Q4_K_M or Q8_0)");
         MemorySegment seg = file.segment().asSlice(dataOffset + t.offset, t.byteSize);
         try {
             return Tensor.of(Storage.borrowed(seg), t.type.dtype, 0, t.shape());
         } catch (dev.codi4j.tensor.ShapeException e) {
             throw new WeightsException("tensor '" + name + "' in " + description() + " cannot be viewed: " + e.getMessage(), e);
         }
+    }
+
+    private Tensor dequantized(GgufTensor t, DType wanted) {
+        logDequantOnce();
+        DType direct = wanted == DType.F32 ? DType.F32 : DType.F16;
+        boolean convert = wanted != null && wanted != direct && wanted.isFloating();
+        if (convert) direct = DType.F32;
+        long numel = t.byteSize / t.type.blockBytes * t.type.blockSize;
+        MemorySegment seg = file.segment().asSlice(dataOffset + t.offset, t.byteSize);
+        if (seg.byteSize() != t.byteSize || numel != dev.codi4j.tensor.Tensor.numel(t.shape()))
+            throw new WeightsException("tensor '" + t.name + "' in " + description() + " holds " + seg.byteSize() + " bytes of " + t.type + ", not the "
+                    + t.byteSize + " its shape " + Arrays.toString(t.shape()) + " needs; the file is corrupt");
+        Tensor out = Tensor.allocate(direct, t.shape());
+        try {
+            GgmlDequant.dequantize(t.type, seg, out);
+            LOG.debug("dequantised '{}' ({} {}) to {}", t.name, t.type, Arrays.toString(t.shape()), direct);
+            if (!convert) return out;
+            Tensor c = Tensor.allocate(wanted, t.shape());
+            try {
+                Backends.forDevice(Device.CPU).copy(out, c);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            out.close();
+            return c;
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+    }
+
+    /** One INFO line per file: which tensors are dequantised at load and their size before and as F16. */
+    private void logDequantOnce() {
+        if (!loggedDequant.compareAndSet(false, true) || !LOG.isInfoEnabled()) return;
+        Map<GgmlType, long[]> byType = new java.util.TreeMap<>();
+        long fileBytes = 0, f16Bytes = 0;
+        for (GgufTensor t : tensors.values()) {
+            if (!t.type.dequantized()) continue;
+            long numel = t.byteSize / t.type.blockBytes * t.type.blockSize;
+            long[] c = byType.computeIfAbsent(t.type, k -> new long[1]);
+            c[0]++;
+            fileBytes += t.byteSize;
+            f16Bytes += 2 * numel;
+        }
+        StringBuilder types = new StringBuilder();
+        for (var e : byType.entrySet()) types.append(types.isEmpty() ? "" : ", ").append(e.getValue()[0]).append(' ').append(e.getKey());
+        LOG.info("{}: {} tensors ({}) are in GGML types codi4j does not compute with and are dequantised at load: {} MiB in the file,"
+                + " {} MiB as F16 (read as stored), {} MiB as Q8_0 (asked for, e.g. --dtype q8_0)", description(), byType.values().stream().mapToLong(c -> c[0]).sum(),
+                types, mib(fileBytes), mib(f16Bytes), mib(f16Bytes / 2 / 32 * 34));
+    }
+
+    private static String mib(long bytes) { return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
     }
 
     /** Raw bytes of a tensor of any type. */

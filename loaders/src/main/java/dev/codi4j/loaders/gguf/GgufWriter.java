@@ -29,7 +29,10 @@ public final class GgufWriter {
     @FunctionalInterface
     public interface TensorProducer { Tensor produce() throws IOException; }
 
-    private record Pending(DType dtype, int[] shape, Tensor tensor, TensorProducer producer) {}
+    private record Pending(DType dtype, int[] shape, Tensor tensor, TensorProducer producer, GgmlType rawType, byte[] raw) {
+        Pending(DType dtype, int[] shape, Tensor tensor, TensorProducer producer) { this(dtype, shape, tensor, producer, GgmlType.of(dtype), null); }
+        long byteSize() { return raw != null ? raw.length : dtype.byteSize(Tensor.numel(shape)); }
+    }
 
     public GgufWriter put(String key, GgufValue value) {
         if (key.isEmpty()) throw new IllegalArgumentException("empty GGUF key");
@@ -67,6 +70,20 @@ public final class GgufWriter {
         return this;
     }
 
+    /**
+     * Adds a tensor of any GGML type from its raw blocks (e.g. Q4_K blocks made by llama.cpp or by a
+     * test), stored verbatim; {@code data} must be exactly the bytes that type and shape need.
+     */
+    public GgufWriter addRawTensor(String name, GgmlType type, int[] shape, byte[] data) {
+        if (shape.length == 0 || shape.length > GgufFile.MAX_DIMS) throw new IllegalArgumentException("tensor '" + name + "' has rank " + shape.length + "; GGUF allows 1 to " + GgufFile.MAX_DIMS);
+        int inner = shape[shape.length - 1];
+        if (inner % type.blockSize != 0) throw new IllegalArgumentException("tensor '" + name + "': last dimension " + inner + " is not a multiple of " + type + "'s block size " + type.blockSize);
+        long need = Tensor.numel(shape) / type.blockSize * type.blockBytes;
+        if (data.length != need) throw new IllegalArgumentException("tensor '" + name + "' of " + type + java.util.Arrays.toString(shape) + " needs " + need + " bytes, got " + data.length);
+        if (tensors.put(name, new Pending(null, shape.clone(), null, null, type, data.clone())) != null) throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        return this;
+    }
+
     private long alignment() {
         GgufValue a = kv.get("general.alignment");
         if (a == null) return GgufFile.DEFAULT_ALIGNMENT;
@@ -93,9 +110,9 @@ public final class GgufWriter {
             int[] s = t.shape.length == 0 ? new int[] {1} : t.shape;
             h.i32(s.length);
             for (int i = s.length - 1; i >= 0; i--) h.i64(s[i]);
-            h.i32(GgmlType.of(t.dtype).id);
+            h.i32(t.rawType.id);
             h.i64(offset);
-            offset += pad(t.dtype.byteSize(Tensor.numel(t.shape)), align);
+            offset += pad(t.byteSize(), align);
         }
         byte[] head = h.toByteArray();
         long headPadded = pad(head.length, align);
@@ -104,6 +121,11 @@ public final class GgufWriter {
             zeros(ch, headPadded - head.length);
             for (var e : tensors.entrySet()) {
                 Pending p = e.getValue();
+                if (p.raw != null) {
+                    AtomicFiles.writeFully(ch, ByteBuffer.wrap(p.raw));
+                    zeros(ch, pad(p.raw.length, align) - p.raw.length);
+                    continue;
+                }
                 Tensor t = p.tensor != null ? p.tensor : p.producer.produce();
                 if (t.dtype() != p.dtype || !java.util.Arrays.equals(t.shape(), p.shape))
                     throw new IllegalStateException("tensor '" + e.getKey() + "' was announced as " + p.dtype + java.util.Arrays.toString(p.shape) + " but produced " + t.describe());

@@ -92,11 +92,11 @@ final class SourceWeights implements Weights {
         TensorInfo info = s.info(full);
         if (info.dtype() == null)
             throw new WeightsException("tensor '" + full + "' in " + info.file() + " has dtype " + info.fileDType()
-                    + ", which codi4j cannot hold (supported: F32, F16, BF16, I64, I32, I8, U8, BOOL, Q8_0, Q4_0); convert the checkpoint, e.g. to F16 or F32");
+                    + ", which codi4j cannot hold (supported: F32, F16, BF16, I64, I32, I8, U8, BOOL, Q8_0, Q4_0, and GGUF's Q4_1, Q5_0, Q5_1, Q2_K-Q8_K dequantised at load); convert the checkpoint, e.g. to F16, F32 or Q8_0");
         if (expected != null && expected.length > 0 && !matches(info.shape(), expected))
             throw new WeightsException("tensor '" + full + "' in " + info.file() + ": expected shape " + shapeText(expected)
                     + ", found " + info.describe() + ". The checkpoint does not match the model configuration: check that config.json belongs to these weights (hidden size, heads, layers) or that the right checkpoint was given");
-        Tensor t = s.tensor(full);
+        Tensor t = s.tensor(full, convertTo);
         root.used.add(full);
         if (convertTo == null || convertTo == t.dtype()) return t;
         return convert(t, convertTo, full, info.file());

@@ -8,7 +8,8 @@ import java.util.Arrays;
  *
  * @param name the tensor's name in the file (upstream state-dict name, or GGUF name)
  * @param fileDType the dtype as the file spells it ("F16", "F64", "q8_0", "torch.HalfStorage", ...)
- * @param dtype our dtype, or null when codi4j has no such type (the tensor is listed but cannot be read)
+ * @param dtype the dtype a plain read returns (for GGUF K-quants and other dequantised types, F16), or null
+ *     when codi4j cannot read the type (the tensor is listed only)
  * @param shape PyTorch-order shape
  * @param file the file holding the data, for messages
  */

@@ -1,5 +1,6 @@
 package dev.codi4j.loaders.weights;
 
+import dev.codi4j.tensor.DType;
 import dev.codi4j.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,13 @@ public interface TensorSource extends AutoCloseable {
      * @throws WeightsException if absent or its dtype is one codi4j cannot represent
      */
     Tensor tensor(String name);
+
+    /**
+     * The tensor, for a caller who will convert it to {@code wanted} (null: as stored). Sources whose
+     * stored type codi4j cannot compute with (GGUF K-quants) decode it straight to F32 when asked for
+     * F32 rather than via F16; the result may still be in another dtype, which the caller converts.
+     */
+    default Tensor tensor(String name, DType wanted) { return tensor(name); }
 
     /** Free-form string metadata of the file (safetensors {@code __metadata__}); empty when none. */
     default Map<String, String> metadata() { return Map.of(); }

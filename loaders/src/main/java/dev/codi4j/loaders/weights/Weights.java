@@ -16,7 +16,9 @@ import java.util.Set;
  * Names are the upstream state-dict names, verbatim; every error names the full name, the file,
  * expected and found, and what to do.
  *
- * <p>Tensors are zero-copy views of the mapped files unless a conversion is asked for. The root
+ * <p>Tensors are zero-copy views of the mapped files unless a conversion is asked for, or the file
+ * stores a type codi4j does not compute with but decodes at load (GGUF's Q4_1, Q5_0, Q5_1 and K-quants:
+ * F16 as stored, see {@link dev.codi4j.loaders.gguf.GgufFile}). The root
  * view owns the sources: close it (or the object that owns it) when the model is no longer used.
  * All views of one root share a record of which tensors were fetched, so {@link #unused()} after
  * building a model lists the checkpoint entries the model never read (usually a naming bug).
@@ -40,7 +42,7 @@ public interface Weights extends AutoCloseable {
     /** Shape and dtype of a tensor without reading it, or null when absent. */
     TensorInfo info(String name);
 
-    /** The tensor in its stored dtype, any shape. */
+    /** The tensor in its stored dtype (F16 for a GGUF K-quant, dequantised), any shape. */
     Tensor get(String name);
 
     /**
@@ -51,7 +53,8 @@ public interface Weights extends AutoCloseable {
 
     /**
      * The tensor converted to {@code dtype} (a view when it already is; otherwise a new host tensor,
-     * e.g. F16 → F32, or F32/F16 → Q8_0 with GGML's reference quantisation), checking its shape.
+     * e.g. F16 → F32, or F32/F16 → Q8_0 with GGML's reference quantisation), checking its shape. A
+     * GGUF K-quant (Q4_K, ...) is decoded straight to F32, or via F32 to another floating dtype.
      */
     Tensor get(String name, DType dtype, int... expectedShape);
 

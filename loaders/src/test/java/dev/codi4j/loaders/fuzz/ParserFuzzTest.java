@@ -94,7 +94,7 @@ class ParserFuzzTest {
     }
 
     @Test void ggufMetadataAndTensorInfos() throws Exception {
-        fuzz("gguf", List.of(resource("/gguf/reference.gguf")), 6000 * SCALE, f -> {
+        fuzz("gguf", List.of(resource("/gguf/reference.gguf"), resource("/gguf/kquants.gguf")), 6000 * SCALE, f -> {
             GgufFile g = GgufFile.read(f);
             for (GgufValue v : g.kv().values()) v.toString(); // typed values must be usable
             return g;

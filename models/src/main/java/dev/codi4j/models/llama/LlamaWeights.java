@@ -1,6 +1,7 @@
 package dev.codi4j.models.llama;
 
 import dev.codi4j.loaders.config.LlamaConfig;
+import dev.codi4j.loaders.gguf.GgmlType;
 import dev.codi4j.loaders.weights.Weights;
 import dev.codi4j.tensor.Backend;
 import dev.codi4j.tensor.Backends;
@@ -149,6 +150,10 @@ public record LlamaWeights(Tensor embedTokens, List<Layer> layers, Tensor norm, 
     private static Tensor vector(Weights w, String name, Backend b, int n) { return b.toDevice(w.get(name, DType.F32, n)); }
 
     private static Tensor matrix(Weights w, String name, DType dtype, Backend b, int rows, int cols) {
+        // a GGUF K-quant (Q4_K, Q6_K, ...) is dequantised at load, to F16 when read as stored; with a
+        // dtype asked for, it is decoded to F32 and converted to that, without rounding through F16
+        var info = w.info(name);
+        if (dtype != null && info != null && GgmlType.isDequantized(info.fileDType())) return b.toDevice(w.get(name, dtype, rows, cols));
         return convert(w.get(name, rows, cols), dtype, b);
     }
 
