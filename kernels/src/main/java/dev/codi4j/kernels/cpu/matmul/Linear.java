@@ -15,7 +15,8 @@ import java.util.Arrays;
  * kernels (decode); more rows go to the blocked GEMM, which dequantises weights into its packed
  * panels (prefill, encoders). A single row against Q4_0 weights is quantised to int8 blocks first
  * ({@link GemvQ}, llama.cpp's numerics: about 1e-3 relative difference from the F32-activation result
- * that the other paths compute).
+ * that the other paths compute); a single row against F16 weights converts the halves with shifts
+ * ({@link GemvF16}, the same products exactly, summed in another order).
  */
 public final class Linear {
     private Linear() {}
@@ -79,8 +80,14 @@ public final class Linear {
         boolean q8act = m == 1 && dt == DType.Q4_0 && GemvQ.AVAILABLE;
         float[] sums = q8act ? null : Gemv.blockSums(dt, x, m, k, ldx);
         GemvQ.Act act = q8act ? GemvQ.quantise(x, 0, k) : null;
+        float[][] split = m == 1 && dt == DType.F16 ? GemvF16.prepare(x, 0, k) : null;
         int nb = k / 32;
-        Parallel.RangeBody body = q8act
+        Parallel.RangeBody body = split != null
+                ? (worker, j0, j1) -> { // one F16 row, halves converted by shifts (see GemvF16)
+                    float[] even = split[0], odd = split[1];
+                    for (int j = j0; j < j1; j++) os.set(Numerics.F32, oRows[0] + 4L * j, GemvF16.dot(ws, wBase + j * wRowStride, even, odd, k) + (bias == null ? 0 : bias[j]));
+                }
+                : q8act
                 ? (worker, j0, j1) -> { // one Q4_0 row against int8-quantised activations (see GemvQ)
                     for (int j = j0; j < j1; j++) os.set(Numerics.F32, oRows[0] + 4L * j, GemvQ.dotQ4(ws, wBase + j * wRowStride, act) + (bias == null ? 0 : bias[j]));
                 }
