@@ -206,12 +206,13 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
             if (profile) ops.reset();
             for (int r = 0; r < reps; r++) {
                 st.reset();
+                long f0 = majorFaults();
                 long t0 = System.nanoTime();
                 m.prefill(st, ids);
                 m.backend().synchronize();
                 double s = (System.nanoTime() - t0) * 1e-9;
                 best = Math.max(best, prompt / s);
-                out.printf(Locale.ROOT, "  prefill %d tokens: %.2f s = %.2f tok/s%n", prompt, s, prompt / s);
+                out.printf(Locale.ROOT, "  prefill %d tokens: %.2f s = %.2f tok/s%s%n", prompt, s, prompt / s, faultNote(majorFaults() - f0));
                 out.flush();
             }
             ours.put("pp" + prompt, best);
@@ -225,11 +226,14 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                     st.fillRandomForBenchmark(ctx, seed + r);
                     int tok = ids[0];
                     m.decode(st, tok); // warm-up step (not timed)
+                    long f0 = majorFaults();
                     long t0 = System.nanoTime();
                     for (int i = 0; i < gen; i++) tok = Sampling.argmax(m.decode(st, tok)) % c.vocabSize();
                     double s = (System.nanoTime() - t0) * 1e-9;
+                    long faults = majorFaults() - f0;
+                    if (faults > 0) faultedSections++;
                     bestD = Math.max(bestD, gen / s);
-                    out.printf(Locale.ROOT, "  decode %d tokens @%d: %.2f s = %.3f tok/s%n", gen, ctx, s, gen / s);
+                    out.printf(Locale.ROOT, "  decode %d tokens @%d: %.2f s = %.3f tok/s%s%n", gen, ctx, s, gen / s, faultNote(faults));
                     out.flush();
                 }
                 long kvRead = 2L * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * st.cacheDType().blockBytes() * (ctx + gen / 2);
@@ -241,6 +245,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                         ctx, bestD, reps, bytesPerToken / 1073741824.0, bytesPerToken * bestD / 1e9, 100 * frac, bandwidth / 1e9,
                         (bytesPerToken + kvRead) / 1073741824.0, 100 * (bytesPerToken + kvRead) * bestD / bandwidth);
             }
+            if (faultedSections > 0) out.printf(Locale.ROOT, "warning: %d timed decode section(s) page-faulted weights in from disk; their tok/s are disturbed%n", faultedSections);
             long hwm = procStatusKb("VmHWM") * 1024;
             long target = fileBytes > 0 ? fileBytes + st.cacheBytes() + (1L << 30) : m.weights().totalBytes() + st.cacheBytes() + (1L << 30);
             Runtime rt = Runtime.getRuntime();
@@ -324,6 +329,27 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     }
 
     /** A field of /proc/self/status in kB (0 when unavailable, e.g. not on Linux). */
+    private int faultedSections;
+
+    /**
+     * Major page faults of this process so far (Linux /proc/self/stat field 12; -1 elsewhere). A
+     * memory-mapped checkpoint whose pages were dropped by the kernel (another large file filled the
+     * page cache) is read from disk again during the timing; the lines then say so.
+     */
+    static long majorFaults() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[9]); // field 12 overall: majflt
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private static String faultNote(long faults) {
+        return faults > 0 ? String.format(Locale.ROOT, "  [%d major page faults: weights were read from disk during the timing; free the page cache or memory and rerun]", faults) : "";
+    }
+
     static long procStatusKb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

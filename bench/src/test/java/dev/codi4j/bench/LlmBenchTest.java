@@ -50,6 +50,14 @@ class LlmBenchTest {
     }
 
     /** The tiny model on the OpenCL backend (PoCL on a CPU-only machine): device-resident weights and KV cache, filled at random for the decode contexts. */
+    /** The page-fault count that flags disturbed timings parses /proc/self/stat (a mapped file read from disk raises it). */
+    @Test void majorFaultsAreCountedOnLinux(@TempDir Path tmp) throws IOException {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "no /proc: major faults are not counted here");
+        long before = LlmBench.majorFaults();
+        assertTrue(before >= 0, "majflt " + before);
+        assertTrue(LlmBench.majorFaults() >= before);
+    }
+
     @Test void tinyRunOnOpenCl() {
         BackendProvider.Availability a = new OpenClBackendProvider().availability();
         assumeTrue(a.available(), () -> "OpenCL bench test skipped: " + a.reason());
