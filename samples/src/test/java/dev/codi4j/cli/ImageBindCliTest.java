@@ -93,6 +93,28 @@ class ImageBindCliTest {
         }
     }
 
+    /**
+     * Real media through the CLI: a photograph (skimage's rocket) and a recording (sound-icons'
+     * xylofon) embedded by `codi4j embed` with the tiny official-layout checkpoint equal the official
+     * ImageBind code's embeddings of the same files (tools/fixtures/imagebind_media_reference.py),
+     * normalised: cosine ≥ 0.99999.
+     */
+    @Test void embedOnRealMediaMatchesTheOfficialCode() throws Exception {
+        Path fx = Path.of("../models/src/test/resources/fixtures/imagebind");
+        Path out = dir.resolve("real.safetensors");
+        String[] r = run("embed", "-m", fx.resolve("tiny.pth").toString(), "-q", fx.resolve("rocket.png").toString(), fx.resolve("xylofon.wav").toString(), "-o", out.toString());
+        assertEquals("0", r[0], r[2]);
+        try (Weights got = Weights.open(out); Weights want = Weights.open(fx.resolve("expected_media.safetensors"))) {
+            float[][] rows = {got.get("embeddings").select(0, 0).toFloatArray(), got.get("embeddings").select(0, 1).toFloatArray()};
+            String[] keys = {"image.rocket.embedding", "audio.xylofon.embedding"};
+            for (int i = 0; i < 2; i++) {
+                float[] e = want.get(keys[i], DType.F32).toFloatArray();
+                double cos = ImageBind.dot(rows[i], e) / Math.sqrt(ImageBind.dot(e, e));
+                assertTrue(cos >= 0.99999, keys[i] + " cosine " + cos);
+            }
+        }
+    }
+
     @Test void embedWritesNpyAndSafetensors() throws Exception {
         Path npy = dir.resolve("e.npy"), st = dir.resolve("e.safetensors");
         assertEquals("0", run("embed", "-m", model.toString(), "-q", "--batch", "1", png.toString(), "--text", "a", "--text", "b", "-o", npy.toString())[0]);
