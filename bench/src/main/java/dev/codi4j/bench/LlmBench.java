@@ -245,7 +245,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
                         ctx, bestD, reps, bytesPerToken / 1073741824.0, bytesPerToken * bestD / 1e9, 100 * frac, bandwidth / 1e9,
                         (bytesPerToken + kvRead) / 1073741824.0, 100 * (bytesPerToken + kvRead) * bestD / bandwidth);
             }
-            if (faultedSections > 0) out.printf(Locale.ROOT, "warning: %d timed decode section(s) page-faulted weights in from disk; their tok/s are disturbed%n", faultedSections);
+            if (faultedSections > 0) out.printf(Locale.ROOT, "warning: %d timed decode section(s) had major page faults (disk reads); their tok/s may be disturbed%n", faultedSections);
             long hwm = procStatusKb("VmHWM") * 1024;
             long target = fileBytes > 0 ? fileBytes + st.cacheBytes() + (1L << 30) : m.weights().totalBytes() + st.cacheBytes() + (1L << 30);
             Runtime rt = Runtime.getRuntime();
@@ -347,7 +347,7 @@ public final class LlmBench implements BenchSubcommand, Callable<Integer> {
     }
 
     private static String faultNote(long faults) {
-        return faults > 0 ? String.format(Locale.ROOT, "  [%d major page faults: weights were read from disk during the timing; free the page cache or memory and rerun]", faults) : "";
+        return faults > 0 ? String.format(Locale.ROOT, "  [%d major page fault(s) during the timing: pages (most likely of the mapped weights) were read from disk; free the page cache or memory and rerun]", faults) : "";
     }
 
     static long procStatusKb(String field) {
