@@ -166,13 +166,7 @@ public interface Backend extends AutoCloseable {
     default Tensor gated(UnaryOp act, Tensor gate, Tensor up) { Tensor o = empty(DType.F32, gate.shape()); gated(act, gate, up, o); return o; }
 
     default Tensor matmul(Tensor a, Tensor b) {
-        if (a.rank() < 2 || b.rank() < 2) throw new ShapeException("matmul needs rank ≥ 2, got " + a.describe() + " and " + b.describe());
-        int[] ba = Arrays.copyOf(a.shape(), a.rank() - 2), bb = Arrays.copyOf(b.shape(), b.rank() - 2);
-        int[] batch = Shapes.broadcast(ba, bb);
-        int[] os = Arrays.copyOf(batch, batch.length + 2);
-        os[batch.length] = a.dim(-2);
-        os[batch.length + 1] = b.dim(-1);
-        Tensor o = empty(DType.F32, os);
+        Tensor o = empty(DType.F32, Shapes.matmulShape(a, b));
         matmul(a, b, o);
         return o;
     }

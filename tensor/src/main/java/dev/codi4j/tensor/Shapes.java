@@ -19,6 +19,27 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * Output shape of the batched product a (..., M, K) · b (..., K, N) with broadcast batch
+     * dimensions: (batch..., M, N). Rejects ranks below 2 and differing inner dimensions.
+     */
+    public static int[] matmulShape(Tensor a, Tensor b) {
+        if (a.rank() < 2 || b.rank() < 2) throw new ShapeException("matmul needs rank ≥ 2: " + a.describe() + ", " + b.describe());
+        if (b.dim(-2) != a.dim(-1)) throw new ShapeException("matmul inner dimensions differ: " + a.describe() + " · " + b.describe());
+        int[] batch = broadcast(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = a.dim(-2);
+        os[batch.length + 1] = b.dim(-1);
+        return os;
+    }
+
+    /** {@link #matmulShape} checked against {@code out}; returns the broadcast batch dimensions. */
+    public static int[] requireMatmul(Tensor a, Tensor b, Tensor out) {
+        int[] os = matmulShape(a, b);
+        if (!Arrays.equals(os, out.shape())) throw new ShapeException("matmul out " + out.describe() + " should be " + Arrays.toString(os));
+        return Arrays.copyOf(os, os.length - 2);
+    }
+
     public static void requireShape(Tensor t, String name, int... expected) {
         if (!Arrays.equals(t.shape(), expected)) throw new ShapeException(name + ": expected shape " + Arrays.toString(expected) + ", found " + t.describe());
     }

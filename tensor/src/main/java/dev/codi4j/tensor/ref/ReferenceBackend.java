@@ -123,14 +123,8 @@ public final class ReferenceBackend implements Backend {
     // ---- linear algebra --------------------------------------------------------------------
 
     @Override public void matmul(Tensor a, Tensor b, Tensor out) {
-        if (a.rank() < 2 || b.rank() < 2) throw new ShapeException("matmul needs rank ≥ 2: " + a.describe() + ", " + b.describe());
+        int[] batch = Shapes.requireMatmul(a, b, out);
         int m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
-        if (b.dim(-2) != k) throw new ShapeException("matmul inner dimensions differ: " + a.describe() + " · " + b.describe());
-        int[] batch = Shapes.broadcast(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
-        int[] os = Arrays.copyOf(batch, batch.length + 2);
-        os[batch.length] = m;
-        os[batch.length + 1] = n;
-        if (!Arrays.equals(os, out.shape())) throw new ShapeException("matmul out " + out.describe() + " should be " + Arrays.toString(os));
         Tensor ea = a.expand(concat(batch, m, k)), eb = b.expand(concat(batch, k, n));
         long[] bi = new long[batch.length];
         long nb = Tensor.numel(batch);

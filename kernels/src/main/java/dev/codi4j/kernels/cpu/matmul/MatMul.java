@@ -17,14 +17,8 @@ public final class MatMul {
 
     /** Runs the op; returns false when the inputs need the reference path (non-F32 or non-host tensors). */
     public static boolean run(Tensor a, Tensor b, Tensor out, Parallel pool) {
-        if (a.rank() < 2 || b.rank() < 2) throw new ShapeException("matmul needs rank ≥ 2: " + a.describe() + ", " + b.describe());
+        int[] batch = Shapes.requireMatmul(a, b, out);
         int m = a.dim(-2), k = a.dim(-1), n = b.dim(-1);
-        if (b.dim(-2) != k) throw new ShapeException("matmul inner dimensions differ: " + a.describe() + " · " + b.describe());
-        int[] batch = Shapes.broadcast(Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
-        int[] os = Arrays.copyOf(batch, batch.length + 2);
-        os[batch.length] = m;
-        os[batch.length + 1] = n;
-        if (!Arrays.equals(os, out.shape())) throw new ShapeException("matmul out " + out.describe() + " should be " + Arrays.toString(os));
         if (!Views.hostF32(a) || !Views.hostF32(b) || !Views.hostF32(out)) return false;
         if (out.stride(-1) != 1 && n > 1) {
             Tensor tmp = Tensor.allocate(DType.F32, out.shape());
